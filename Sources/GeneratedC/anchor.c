@@ -1,0 +1,1 @@
+int medexpress_generatedc_anchor;

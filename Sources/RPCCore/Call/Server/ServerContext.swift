@@ -1,0 +1,84 @@
+import Synchronization
+
+/// Everything a handler and the interceptors know about one incoming call.
+public final class ServerContext: Sendable {
+    /// The method being called.
+    public let method: MethodDescriptor
+    /// The metadata the client sent with its request headers.
+    public let requestMetadata: Metadata
+    /// When the call's deadline (`grpc-timeout`) passes, if the client set one.
+    public let deadline: ContinuousClock.Instant?
+    /// The connection's remote end.
+    public let peer: PeerInfo
+    /// A server-assigned id for logs, unique per call.
+    public let requestID: String
+
+    private struct State {
+        var initialMetadata = Metadata()
+        var trailingMetadata = Metadata()
+        var attributes: [ObjectIdentifier: any Sendable] = [:]
+        var compressResponses = false
+    }
+    private let state = Mutex(State())
+    private let cancellation: CallCancellation
+
+    public init(method: MethodDescriptor, requestMetadata: Metadata, deadline: ContinuousClock.Instant?,
+                peer: PeerInfo, requestID: String, cancellation: CallCancellation = CallCancellation()) {
+        self.method = method
+        self.requestMetadata = requestMetadata
+        self.deadline = deadline
+        self.peer = peer
+        self.requestID = requestID
+        self.cancellation = cancellation
+    }
+
+    /// Time left before the deadline, if there is one.
+    public var timeRemaining: Duration? {
+        deadline.map { $0 - ContinuousClock.now }
+    }
+
+    /// Whether the client cancelled the call, its deadline passed or the server is stopping it.
+    public var isCancelled: Bool { cancellation.isCancelled }
+
+    /// Metadata to send with the response headers; set before the first response message.
+    public var initialMetadata: Metadata {
+        get { state.withLock { $0.initialMetadata } }
+        set { state.withLock { $0.initialMetadata = newValue } }
+    }
+
+    /// Metadata to send with the trailers.
+    public var trailingMetadata: Metadata {
+        get { state.withLock { $0.trailingMetadata } }
+        set { state.withLock { $0.trailingMetadata = newValue } }
+    }
+
+    /// Whether response messages are compressed with the encoding the client accepts (default off).
+    public var compressResponses: Bool {
+        get { state.withLock { $0.compressResponses } }
+        set { state.withLock { $0.compressResponses = newValue } }
+    }
+
+    /// A value an interceptor attached for later interceptors and the handler (e.g. the principal).
+    public subscript<Key: ServerContextKey>(key: Key.Type) -> Key.Value? {
+        get { state.withLock { $0.attributes[ObjectIdentifier(key)] as? Key.Value } }
+        set { state.withLock { $0.attributes[ObjectIdentifier(key)] = newValue } }
+    }
+}
+
+/// A typed key for values attached to a `ServerContext`.
+public protocol ServerContextKey {
+    associatedtype Value: Sendable
+}
+
+/// A thread-safe cancellation flag shared by a call's transport and its context.
+public final class CallCancellation: Sendable {
+    private let cancelled = Atomic<Bool>(false)
+
+    public init() {}
+
+    /// Whether the call was cancelled.
+    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+
+    /// Marks the call cancelled.
+    public func cancel() { cancelled.store(true, ordering: .releasing) }
+}

@@ -1,0 +1,85 @@
+/// Ordered gRPC metadata: ASCII keys (lower-cased) with text values, or binary values for `-bin` keys.
+public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+    /// One key and value.
+    public struct Entry: Sendable, Hashable {
+        public var key: String
+        public var value: MetadataValue
+    }
+
+    public typealias Key = String
+    public typealias Value = String
+
+    private var entries: [Entry] = []
+
+    /// Empty metadata.
+    public init() {}
+
+    public init(dictionaryLiteral elements: (Key, String)...) {
+        for (key, value) in elements { add(key, value) }
+    }
+
+    /// The number of entries.
+    public var count: Int { entries.count }
+    /// Whether there are no entries.
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// Appends a text value. The key is lower-cased.
+    public mutating func add(_ key: String, _ value: String) {
+        entries.append(Entry(key: key.lowercased(), value: .string(value)))
+    }
+
+    /// Appends a binary value; the key must end in `-bin`.
+    public mutating func add(_ key: String, binary value: [UInt8]) {
+        precondition(key.hasSuffix("-bin"), "binary metadata keys end in -bin")
+        entries.append(Entry(key: key.lowercased(), value: .binary(value)))
+    }
+
+    /// Appends a value as it is.
+    public mutating func add(_ key: String, value: MetadataValue) {
+        entries.append(Entry(key: key.lowercased(), value: value))
+    }
+
+    /// Removes every value of a key.
+    public mutating func removeAll(_ key: String) {
+        let key = key.lowercased()
+        entries.removeAll { $0.key == key }
+    }
+
+    /// Replaces every value of a key with one text value.
+    public mutating func replace(_ key: String, _ value: String) {
+        removeAll(key)
+        add(key, value)
+    }
+
+    /// The first text value of a key.
+    public subscript(key: String) -> String? {
+        let key = key.lowercased()
+        for entry in entries where entry.key == key {
+            if case .string(let text) = entry.value { return text }
+        }
+        return nil
+    }
+
+    /// Every value of a key, in order.
+    public func values(_ key: String) -> [MetadataValue] {
+        let key = key.lowercased()
+        return entries.filter { $0.key == key }.map(\.value)
+    }
+
+    /// The first binary value of a `-bin` key.
+    public func binary(_ key: String) -> [UInt8]? {
+        let key = key.lowercased()
+        for entry in entries where entry.key == key {
+            if case .binary(let bytes) = entry.value { return bytes }
+        }
+        return nil
+    }
+
+    public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
+}
+
+/// One metadata value: text for ordinary keys, bytes for keys ending in `-bin`.
+public enum MetadataValue: Sendable, Hashable {
+    case string(String)
+    case binary([UInt8])
+}
