@@ -1,0 +1,14 @@
+extension Status.Code {
+    /// The code for an HTTP response that carries no `grpc-status`, following gRPC's
+    /// http-grpc-status-mapping.md (used when a proxy or a non-gRPC server answered).
+    public init(httpStatus: Int) {
+        switch httpStatus {
+        case 400: self = .internalError
+        case 401: self = .unauthenticated
+        case 403: self = .permissionDenied
+        case 404: self = .unimplemented
+        case 429, 502, 503, 504: self = .unavailable
+        default: self = .unknown
+        }
+    }
+}
