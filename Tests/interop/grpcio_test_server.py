@@ -182,15 +182,13 @@ class TestService:
         """One response per ResponseParameters, each after its interval_us, compressed as asked."""
         parameters = list(request.response_parameters)
         if not echo.sent:
-            wants_compression = request.response_compressed.value or any(p.compressed.value for p in parameters)
-            if wants_compression:
+            if any(p.compressed.value for p in parameters):
                 context.set_compression(grpc.Compression.Gzip)
                 echo.compressing = True
         for parameter in parameters:
             if parameter.interval_us > 0:
                 time.sleep(parameter.interval_us / 1_000_000)
-            compress = parameter.compressed.value or request.response_compressed.value
-            if echo.compressing and not compress:
+            if echo.compressing and not parameter.compressed.value:
                 context.disable_next_message_compression()
             echo.send_initial()
             yield messages.StreamingOutputCallResponse(
