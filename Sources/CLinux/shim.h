@@ -14,6 +14,7 @@
 
 /* accept4 sits behind _GNU_SOURCE in glibc's headers. */
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+extern int pthread_setname_np(pthread_t thread, const char *name);
 
 static inline FILE *medexpress_stderr(void) { return stderr; }
 static inline FILE *medexpress_stdout(void) { return stdout; }

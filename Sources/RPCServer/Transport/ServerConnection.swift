@@ -1,0 +1,244 @@
+import CNGHTTP2
+import RPCCore
+
+/// One accepted HTTP/2 connection: its socket, its nghttp2 session and its calls, all on one loop.
+final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
+    let loop: EventLoop
+    let server: ServerCore
+    unowned let listener: Listener
+    let limits: ServerLimits
+    let id: UInt64
+    private(set) var channel: SocketChannel!
+    private(set) var session: HTTP2Session!
+    private var streams: [Int32: ServerStream] = [:]
+    private var output: [UInt8] = []
+    private var flushScheduled = false
+    private var handshakeTimer: TimerID?
+    private var idleTimer: TimerID?
+    private var prefaceReceived = false
+    private(set) var isDraining = false
+    private var peer: PeerInfo?
+
+    /// Response bytes serialized per write: large enough to batch many small responses.
+    static let outputChunkBytes = 64 * 1024
+    /// Bytes the socket has not taken above which no more frames are serialized (and reading
+    /// pauses): a peer that does not read cannot make the server buffer without bound.
+    static let maxPendingOutputBytes = 512 * 1024
+
+    private var compressor: GzipCompressor?
+    private var decompressor: GzipDecompressor?
+
+    /// This connection's gzip compressor (loop-confined, reused across calls).
+    var gzipCompressor: GzipCompressor {
+        if let compressor { return compressor }
+        let made = GzipCompressor()
+        compressor = made
+        return made
+    }
+
+    /// This connection's gzip decompressor (loop-confined, reused across calls).
+    var gzipDecompressor: GzipDecompressor {
+        if let decompressor { return decompressor }
+        let made = GzipDecompressor()
+        decompressor = made
+        return made
+    }
+
+    init(loop: EventLoop, server: ServerCore, listener: Listener, id: UInt64) {
+        self.loop = loop
+        self.server = server
+        self.listener = listener
+        self.limits = server.configuration.limits
+        self.id = id
+    }
+
+    /// Takes over an accepted socket.
+    func start(fd: Int32, peerAddress: String) throws {
+        let tls = try server.tlsContext.map { context throws(TLSError) in
+            try TLSConnection(context: context, fileDescriptor: fd, isServer: true, serverName: nil)
+        }
+        session = HTTP2Session(isServer: true, limits: limits.http2, delegate: self)
+        channel = try SocketChannel(loop: loop, fd: fd, peerAddress: peerAddress, tls: tls, isConnecting: false, delegate: self)
+        handshakeTimer = loop.scheduleTimer(after: limits.handshakeTimeout) { [weak self] in
+            guard let self else { return }
+            self.handshakeTimer = nil
+            self.server.log.info("connection closed: handshake timeout", ["peer": peerAddress])
+            self.channel.close(error: "handshake timeout")
+        }
+    }
+
+    // MARK: SocketChannelDelegate
+
+    func channelActive(_ channel: SocketChannel) {
+        if let tls = channel.tls {
+            guard tls.negotiatedProtocol == "h2" else {
+                server.log.info("connection refused: TLS peer did not negotiate h2", ["peer": channel.peerAddress])
+                channel.close(error: "no ALPN h2")
+                return
+            }
+        }
+        peer = PeerInfo(address: channel.peerAddress, isSecure: channel.tls != nil, certificate: channel.tls?.peerCertificate)
+        scheduleFlush()
+    }
+
+    func channelRead(_ channel: SocketChannel, _ bytes: UnsafeRawBufferPointer) {
+        do {
+            try session.receive(bytes)
+        } catch {
+            server.log.info("connection closed: HTTP/2 protocol error", ["peer": channel.peerAddress, "error": "\(error)"])
+            // nghttp2 has queued GOAWAY for most errors: send what it has, then close.
+            flush()
+            channel.close(error: "\(error)")
+            return
+        }
+        scheduleFlush()
+    }
+
+    func channelWritable(_ channel: SocketChannel) {
+        channel.setReadingPaused(false)
+        flush()
+    }
+
+    func channelClosed(_ channel: SocketChannel, error: String?) {
+        if let timer = handshakeTimer { loop.cancelTimer(timer) }
+        if let timer = idleTimer { loop.cancelTimer(timer) }
+        handshakeTimer = nil
+        idleTimer = nil
+        let open = streams
+        streams.removeAll()
+        for stream in open.values { stream.closed(errorCode: NGHTTP2_CANCEL.rawValue) }
+        listener.remove(self)
+        server.connectionClosed(self)
+    }
+
+    // MARK: Output
+
+    /// Flushes once at the end of this loop iteration, so responses completed together share writes.
+    func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        loop.atEndOfTick { [self] in
+            flushScheduled = false
+            flush()
+        }
+    }
+
+    private func flush() {
+        guard let channel, channel.isActive else { return }
+        while channel.pendingOutputBytes < Self.maxPendingOutputBytes {
+            output.removeAll(keepingCapacity: true)
+            do {
+                try session.produceOutput(into: &output, limit: Self.outputChunkBytes)
+            } catch {
+                channel.close(error: "\(error)")
+                return
+            }
+            guard !output.isEmpty else { break }
+            output.withUnsafeBytes { channel.write($0) }
+            guard channel.isOpen else { return }
+        }
+        if channel.pendingOutputBytes >= Self.maxPendingOutputBytes {
+            channel.setReadingPaused(true)
+        }
+        if !session.isAlive && channel.pendingOutputBytes == 0 {
+            channel.close()
+        }
+    }
+
+    // MARK: HTTP2SessionDelegate
+
+    func http2SettingsReceived() {
+        guard !prefaceReceived else { return }
+        prefaceReceived = true
+        if let timer = handshakeTimer {
+            loop.cancelTimer(timer)
+            handshakeTimer = nil
+        }
+        armIdleTimer()
+    }
+
+    func http2BeginHeaders(streamID: Int32, isTrailers: Bool) {
+        guard !isTrailers else { return }
+        streams[streamID] = ServerStream(id: streamID, connection: self)
+        if let timer = idleTimer {
+            loop.cancelTimer(timer)
+            idleTimer = nil
+        }
+    }
+
+    func http2Header(streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool {
+        guard let stream = streams[streamID], stream.context == nil else { return true }
+        stream.addHeader(name: name, value: value)
+        return true
+    }
+
+    func http2HeadersComplete(streamID: Int32, isTrailers: Bool, endStream: Bool) {
+        guard let stream = streams[streamID] else { return }
+        if !isTrailers && stream.context == nil && !stream.isFinished {
+            server.dispatch(stream, peer: peer ?? PeerInfo(address: channel.peerAddress, isSecure: false, certificate: nil))
+        }
+        if endStream { stream.receiveEndStream() }
+    }
+
+    func http2Data(streamID: Int32, bytes: UnsafeRawBufferPointer) {
+        if let stream = streams[streamID] {
+            stream.receiveData(bytes)
+        } else {
+            session.consume(streamID: streamID, count: bytes.count)
+        }
+    }
+
+    func http2DataEndStream(streamID: Int32) {
+        streams[streamID]?.receiveEndStream()
+    }
+
+    func http2StreamClosed(streamID: Int32, errorCode: UInt32) {
+        guard let stream = streams.removeValue(forKey: streamID) else { return }
+        stream.closed(errorCode: errorCode)
+        if streams.isEmpty {
+            if isDraining {
+                scheduleFlush()
+            } else {
+                armIdleTimer()
+            }
+        }
+    }
+
+    func http2ReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2BodyChunk {
+        guard let stream = streams[streamID] else { return .end(0, trailers: nil) }
+        return stream.readBody(into: buffer)
+    }
+
+    func http2GoAway(lastStreamID: Int32, errorCode: UInt32) {}
+
+    // MARK: Lifecycle
+
+    private func armIdleTimer() {
+        guard idleTimer == nil, streams.isEmpty, !isDraining else { return }
+        idleTimer = loop.scheduleTimer(after: limits.idleTimeout) { [weak self] in
+            guard let self else { return }
+            self.idleTimer = nil
+            guard self.streams.isEmpty else { return }
+            self.server.log.debug("connection idle: closing", ["peer": self.channel.peerAddress])
+            self.drain(debugMessage: "idle timeout")
+        }
+    }
+
+    /// Sends GOAWAY: calls in progress finish, no new ones start; the connection closes when idle.
+    func drain(debugMessage: String) {
+        guard !isDraining, channel.isOpen else { return }
+        isDraining = true
+        session.goAway(errorCode: NGHTTP2_NO_ERROR.rawValue, debugData: debugMessage)
+        scheduleFlush()
+    }
+
+    /// Cancels every call and closes the connection at once (the grace period has run out).
+    func forceClose() {
+        guard channel.isOpen else { return }
+        for stream in streams.values {
+            stream.finish(status: Status(.unavailable, "the server is shutting down"))
+        }
+        flush()
+        channel.close(error: "server shutdown")
+    }
+}

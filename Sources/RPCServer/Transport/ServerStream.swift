@@ -1,0 +1,405 @@
+import CNGHTTP2
+import RPCCore
+
+/// One incoming gRPC call on one HTTP/2 stream. Its state is confined to the connection's event
+/// loop; the handler (a Swift task) reaches it through `ServerCallStream`, whose methods hop to
+/// the loop when they are not already on it.
+final class ServerStream: ServerCallStream, @unchecked Sendable {
+    let id: Int32
+    let connection: ServerConnection
+    var loop: EventLoop { connection.loop }
+
+    // Request head, filled while headers arrive.
+    var path: String?
+    var httpMethod: String?
+    var contentType: String?
+    var te: String?
+    var timeoutText: String?
+    var requestEncoding: String?
+    var acceptsGzip = false
+    var requestMetadata = Metadata()
+    var headerListBytes = 0
+    var headerListOverflow = false
+    var invalidHeader: String?
+
+    // Request messages.
+    private var deframer: MessageDeframer
+    private var inbound: [(message: FramedMessage, uncreditedBytes: Int)] = []
+    private var inboundHead = 0
+    private var inboundFinished = false
+    private var inboundError: Status?
+    private var receiveWaiter: CheckedContinuation<ReceivedMessage?, any Error>?
+
+    // Response.
+    private var outbound: [UInt8] = []
+    private var outboundOffset = 0
+    private var sendWaiters: [CheckedContinuation<Void, any Error>] = []
+    private var responseHeadersSent = false
+    private var bodyDeferred = false
+    private var trailers: HTTP2HeaderBlock?
+    private(set) var isFinished = false
+    private(set) var isClosed = false
+    private var terminalError: Status?
+
+    // The handler.
+    var context: ServerContext?
+    var task: Task<Void, Never>?
+    var deadlineTimer: TimerID?
+    let cancellation = CallCancellation()
+
+    init(id: Int32, connection: ServerConnection) {
+        self.id = id
+        self.connection = connection
+        self.deframer = MessageDeframer(maxMessageBytes: connection.limits.maxReceiveMessageBytes)
+    }
+
+    // MARK: Headers (loop thread)
+
+    /// Takes one request header; counts its size against the header-list limit (which nghttp2
+    /// advertises but does not enforce).
+    func addHeader(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        // RFC 9113 §6.5.2: the size of a field is its name and value lengths plus 32.
+        headerListBytes += name.count + value.count + 32
+        if headerListBytes > Int(connection.limits.http2.maxHeaderListBytes) {
+            headerListOverflow = true
+            requestMetadata = Metadata()
+            return
+        }
+        guard !headerListOverflow else { return }
+        let name = String(decoding: name, as: UTF8.self)
+        let text = String(decoding: value, as: UTF8.self)
+        switch name {
+        case ":path": path = text
+        case ":method": httpMethod = text
+        case ":scheme", ":authority": break
+        case "content-type": contentType = text
+        case "te": te = text
+        case "grpc-timeout": timeoutText = text
+        case "grpc-encoding": requestEncoding = text
+        case "grpc-accept-encoding":
+            acceptsGzip = text.split(separator: ",").contains { $0.trimmingSpaces == "gzip" }
+        default:
+            if name.hasPrefix(":") { return }
+            if name.hasSuffix("-bin") {
+                guard let bytes = Base64.decode(text) else {
+                    invalidHeader = "metadata \(name) is not valid base64"
+                    return
+                }
+                requestMetadata.add(name, binary: bytes)
+            } else {
+                requestMetadata.add(name, text)
+            }
+        }
+    }
+
+    // MARK: Request body (loop thread)
+
+    /// Takes a DATA chunk. Credit for bytes of a message still being assembled returns at once
+    /// (a message may be larger than the window); credit for complete messages returns only when
+    /// the handler takes them, so a slow handler slows its sender.
+    func receiveData(_ bytes: UnsafeRawBufferPointer) {
+        guard !isFinished, inboundError == nil else {
+            connection.session.consume(streamID: id, count: bytes.count)
+            return
+        }
+        let partialBefore = deframer.partialMessageBytesBuffered
+        deframer.append(bytes)
+        var completedBytes = 0
+        var isFirst = true
+        do {
+            while let message = try deframer.next() {
+                let uncredited = isFirst ? message.wireBytes - partialBefore : message.wireBytes
+                isFirst = false
+                completedBytes += uncredited
+                inbound.append((message, uncredited))
+            }
+        } catch {
+            connection.session.consume(streamID: id, count: bytes.count - completedBytes)
+            switch error {
+            case .messageTooLarge(let declared, let limit):
+                failInbound(Status(.resourceExhausted, "request message of \(declared) bytes exceeds the limit of \(limit) bytes"))
+            case .invalidCompressionFlag, .truncated:
+                failInbound(Status(.internalError, "invalid request framing: \(error)"))
+            }
+            return
+        }
+        connection.session.consume(streamID: id, count: bytes.count - completedBytes)
+        deliverIfWaiting()
+    }
+
+    /// The client half-closed the stream.
+    func receiveEndStream() {
+        inboundFinished = true
+        if deframer.hasPartialMessage {
+            inboundError = Status(.internalError,
+                                  "the request stream ended inside a message (\(deframer.bufferedBytes) bytes of an incomplete message)")
+        }
+        deliverIfWaiting()
+    }
+
+    /// A request failure the handler cannot recover from: the call ends with this status at once.
+    private func failInbound(_ status: Status) {
+        inboundError = status
+        inboundFinished = true
+        finish(status: status)
+        deliverIfWaiting()
+    }
+
+    private func deliverIfWaiting() {
+        guard let waiter = receiveWaiter else { return }
+        if inboundHead < inbound.count {
+            receiveWaiter = nil
+            waiter.resume(with: Result { try takeInbound() })
+        } else if inboundFinished || terminalError != nil {
+            receiveWaiter = nil
+            if let error = terminalError ?? inboundError {
+                waiter.resume(throwing: error)
+            } else {
+                waiter.resume(returning: nil)
+            }
+        }
+    }
+
+    private func takeInbound() throws(Status) -> ReceivedMessage {
+        let (message, uncredited) = inbound[inboundHead]
+        inboundHead += 1
+        if inboundHead == inbound.count {
+            inbound.removeAll(keepingCapacity: true)
+            inboundHead = 0
+        }
+        connection.session.consume(streamID: id, count: uncredited)
+        connection.scheduleFlush()
+        guard message.compressed else { return ReceivedMessage(bytes: message.payload, wasCompressed: false) }
+        guard requestEncoding == "gzip" else {
+            throw Status(.internalError, "a request message is marked compressed but the call has no grpc-encoding")
+        }
+        do {
+            let bytes = try connection.gzipDecompressor.decompress(message.payload,
+                                                                   maxOutputBytes: connection.limits.maxReceiveMessageBytes)
+            return ReceivedMessage(bytes: bytes, wasCompressed: true)
+        } catch CompressionError.outputTooLarge(let limit) {
+            throw Status(.resourceExhausted, "decompressed request message exceeds the limit of \(limit) bytes")
+        } catch {
+            throw Status(.internalError, "cannot decompress request message: \(error)")
+        }
+    }
+
+    // MARK: ServerCallStream (any thread)
+
+    func receive() async throws -> ReceivedMessage? {
+        if !loop.inEventLoop { await hopToLoop() }
+        if let error = terminalError { throw error }
+        if inboundHead < inbound.count { return try takeInbound() }
+        if inboundFinished {
+            if let error = inboundError { throw error }
+            return nil
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                assert(receiveWaiter == nil, "one receive at a time")
+                receiveWaiter = continuation
+            }
+        } onCancel: {
+            loop.execute { self.failWaiters(Status(.cancelled, "the call was cancelled")) }
+        }
+    }
+
+    func send(_ message: [UInt8], compressed: Bool) async throws {
+        if !loop.inEventLoop { await hopToLoop() }
+        if let error = terminalError { throw error }
+        guard !isFinished else { throw Status(.failedPrecondition, "the call has already finished") }
+        guard message.count <= connection.limits.maxSendMessageBytes else {
+            throw Status(.resourceExhausted,
+                         "response message of \(message.count) bytes exceeds the limit of \(connection.limits.maxSendMessageBytes) bytes")
+        }
+        let compressor = compressed && acceptsGzip ? connection.gzipCompressor : nil
+        try MessageFramer.frame(message, compressor: compressor, appendingTo: &outbound)
+        if !responseHeadersSent {
+            sendResponseHeaders()
+        } else if bodyDeferred {
+            bodyDeferred = false
+            connection.session.resumeBody(streamID: id)
+        }
+        connection.scheduleFlush()
+        if outbound.count - outboundOffset > connection.limits.maxOutboundBytesPerCall {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    sendWaiters.append(continuation)
+                }
+            } onCancel: {
+                loop.execute { self.failWaiters(Status(.cancelled, "the call was cancelled")) }
+            }
+        }
+    }
+
+    private func hopToLoop() async {
+        await withCheckedContinuation { continuation in
+            loop.execute { continuation.resume() }
+        }
+    }
+
+    // MARK: Response (loop thread)
+
+    private func sendResponseHeaders() {
+        var headers = HTTP2HeaderBlock()
+        headers.add(":status", "200")
+        headers.add("content-type", "application/grpc")
+        if acceptsGzip { headers.add("grpc-encoding", "gzip") }
+        headers.add("grpc-accept-encoding", "identity,gzip")
+        if let context { addMetadata(context.initialMetadata, to: &headers) }
+        responseHeadersSent = true
+        connection.session.submitResponse(streamID: id, headers: headers, hasBody: true)
+    }
+
+    /// Ends the call with a status: trailers after the response, or a Trailers-Only response.
+    func finish(status: Status, httpStatus: Int = 200) {
+        guard !isFinished, !isClosed else { return }
+        isFinished = true
+        if let timer = deadlineTimer {
+            loop.cancelTimer(timer)
+            deadlineTimer = nil
+        }
+        var metadata = context?.trailingMetadata ?? Metadata()
+        for entry in status.metadata { metadata.add(entry.key, value: entry.value) }
+        var block = HTTP2HeaderBlock()
+        if !responseHeadersSent {
+            responseHeadersSent = true
+            block.add(":status", String(httpStatus))
+            block.add("content-type", "application/grpc")
+            block.add("grpc-accept-encoding", "identity,gzip")
+            if let context { addMetadata(context.initialMetadata, to: &block) }
+            addStatus(status, metadata: metadata, to: &block)
+            connection.session.submitResponse(streamID: id, headers: block, hasBody: false)
+            if !inboundFinished {
+                // The client may still be sending: tell it to stop (gRPC over HTTP/2, "RST_STREAM NO_ERROR").
+                connection.session.resetStream(streamID: id, errorCode: NGHTTP2_NO_ERROR.rawValue)
+            }
+        } else {
+            addStatus(status, metadata: metadata, to: &block)
+            trailers = block
+            if bodyDeferred {
+                bodyDeferred = false
+                connection.session.resumeBody(streamID: id)
+            }
+        }
+        connection.scheduleFlush()
+        failWaiters(Status(.cancelled, "the call has finished"), includingSends: true)
+    }
+
+    private func addStatus(_ status: Status, metadata: Metadata, to block: inout HTTP2HeaderBlock) {
+        block.add("grpc-status", String(status.code.rawValue))
+        if !status.message.isEmpty { block.add("grpc-message", PercentEncoding.encodeMessage(status.message)) }
+        addMetadata(metadata, to: &block)
+    }
+
+    /// Adds user metadata, leaving out names the protocol reserves and values HTTP/2 cannot carry.
+    private func addMetadata(_ metadata: Metadata, to block: inout HTTP2HeaderBlock) {
+        for entry in metadata where MetadataRules.isSendable(entry) {
+            switch entry.value {
+            case .string(let text): block.add(entry.key, text)
+            case .binary(let bytes): block.add(entry.key, Base64.encodeUnpadded(bytes))
+            }
+        }
+    }
+
+    /// Supplies response body bytes to nghttp2.
+    func readBody(into buffer: UnsafeMutableRawBufferPointer) -> HTTP2BodyChunk {
+        let available = outbound.count - outboundOffset
+        var count = 0
+        if available > 0 {
+            count = min(available, buffer.count)
+            outbound.withUnsafeBytes { raw in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[outboundOffset..<(outboundOffset + count)]))
+            }
+            outboundOffset += count
+            if outboundOffset == outbound.count {
+                outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
+                outboundOffset = 0
+            }
+            if outbound.count - outboundOffset <= connection.limits.maxOutboundBytesPerCall / 2 {
+                let waiters = sendWaiters
+                sendWaiters.removeAll()
+                for waiter in waiters { waiter.resume() }
+            }
+        }
+        if outbound.count == outboundOffset, let trailers {
+            return .end(count, trailers: trailers)
+        }
+        if count == 0 {
+            bodyDeferred = true
+            return .deferred
+        }
+        return .bytes(count)
+    }
+
+    // MARK: Ending (loop thread)
+
+    /// The deadline passed: the call ends with DEADLINE_EXCEEDED and its handler is cancelled.
+    func deadlineExpired(after timeout: Duration) {
+        deadlineTimer = nil
+        guard !isFinished, !isClosed else { return }
+        finish(status: Status(.deadlineExceeded, "deadline exceeded (grpc-timeout \(timeoutText ?? "\(timeout)"))"))
+        terminalError = Status(.deadlineExceeded, "deadline exceeded")
+        cancelHandler()
+    }
+
+    /// The HTTP/2 stream closed (normally, or reset by the client, or the connection went away).
+    func closed(errorCode: UInt32) {
+        isClosed = true
+        if let timer = deadlineTimer {
+            loop.cancelTimer(timer)
+            deadlineTimer = nil
+        }
+        if !isFinished {
+            terminalError = Status(.cancelled, errorCode == 0 ? "the stream closed" : "the client cancelled the call (HTTP/2 error \(errorCode))")
+            cancelHandler()
+        }
+        failWaiters(terminalError ?? Status(.cancelled, "the stream closed"), includingSends: true)
+    }
+
+    private func cancelHandler() {
+        cancellation.cancel()
+        task?.cancel()
+        failWaiters(terminalError ?? Status(.cancelled, "the call was cancelled"), includingSends: true)
+    }
+
+    private func failWaiters(_ status: Status, includingSends: Bool = true) {
+        if let waiter = receiveWaiter {
+            receiveWaiter = nil
+            waiter.resume(throwing: terminalError ?? status)
+        }
+        if includingSends {
+            let waiters = sendWaiters
+            sendWaiters.removeAll()
+            for waiter in waiters { waiter.resume(throwing: terminalError ?? status) }
+        }
+    }
+}
+
+/// Which metadata entries may be sent as HTTP/2 header fields.
+enum MetadataRules {
+    /// Reserved names (pseudo-headers, the gRPC protocol's own) and malformed names or values are
+    /// not sendable: nghttp2 peers would reset the stream over them.
+    static func isSendable(_ entry: Metadata.Entry) -> Bool {
+        let key = entry.key
+        guard !key.isEmpty, !key.hasPrefix("grpc-"), key != "content-type", key != "te",
+              key != "connection", key != "transfer-encoding", key != "host" else { return false }
+        for byte in key.utf8 {
+            let ok = (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x5F || byte == 0x2E
+            if !ok { return false }
+        }
+        if case .string(let text) = entry.value {
+            for byte in text.utf8 where byte < 0x20 || byte > 0x7E { return false }
+        }
+        return true
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: Substring {
+        var text = self
+        while text.first == " " { text = text.dropFirst() }
+        while text.last == " " { text = text.dropLast() }
+        return text
+    }
+}

@@ -1,0 +1,56 @@
+import Glibc
+
+/// `medexpress`: the MedExpress RPC command-line tool.
+@main
+struct MedExpressCommand {
+    static let usage = """
+    usage: medexpress <command> [options]
+
+    commands:
+      serve            run the MedExpress RPC server (TLS on; a development CA is made on first start)
+      interop-server   serve grpc.testing.TestService for gRPC interop tests and benchmarks
+
+    serve options:
+      --data-dir DIR               data directory (default ./data)
+      --listen HOST:PORT           address to listen on (default 127.0.0.1:50051)
+      --plaintext                  serve h2c without TLS (loopback addresses only)
+      --tls-cert FILE --tls-key FILE   production certificate chain and key (default DIR/tls/server.*)
+      --client-ca FILE             CA bundle for client certificates (default DIR/tls/ca.pem)
+      --client-cert-mode MODE      none, optional or required (default optional)
+
+    interop-server options:
+      --port N                     port on 127.0.0.1 (0 picks a free one)
+      --host HOST                  address to bind (default 127.0.0.1)
+      --use_tls --cert FILE --key FILE   serve TLS with this certificate
+
+    transport options (both):
+    \(ServerOptions.usage)
+    """
+
+    static func main() async {
+        Signals.blockTerminationSignals()
+        let arguments = CommandLine.arguments
+        guard arguments.count >= 2 else {
+            printError(usage)
+            exit(2)
+        }
+        do {
+            switch arguments[1] {
+            case "serve":
+                try await ServeCommand(arguments.dropFirst(2)).run()
+            case "interop-server":
+                try await InteropServerCommand(arguments.dropFirst(2)).run()
+            case "help", "--help", "-h":
+                printLine(usage)
+            default:
+                throw UsageError("unknown command \(arguments[1])")
+            }
+        } catch let error as UsageError {
+            printError("medexpress: \(error)\n\n\(usage)")
+            exit(2)
+        } catch {
+            printError("medexpress: \(error)")
+            exit(1)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import RPCCore
+import RPCServer
+
+/// `medexpress serve`: the MedExpress RPC server.
+struct ServeCommand {
+    let dataDirectory: String
+    let address: SocketAddress
+    let plaintext: Bool
+    let certificateFile: String?
+    let keyFile: String?
+    let clientCAFile: String?
+    let clientCertificateMode: ClientCertificateMode
+    let options: ServerOptions
+
+    init(_ rawArguments: ArraySlice<String>) throws(UsageError) {
+        var arguments = try Arguments(rawArguments, booleanFlags: ["plaintext"])
+        dataDirectory = arguments.string("data-dir", default: "./data")
+        let listen = arguments.string("listen", default: "127.0.0.1:50051")
+        guard let address = SocketAddress(parsing: listen) else { throw UsageError("--listen takes HOST:PORT, got \(listen)") }
+        self.address = address
+        plaintext = arguments.flag("plaintext")
+        certificateFile = arguments.string("tls-cert")
+        keyFile = arguments.string("tls-key")
+        clientCAFile = arguments.string("client-ca")
+        switch arguments.string("client-cert-mode", default: "optional") {
+        case "none": clientCertificateMode = .none
+        case "optional": clientCertificateMode = .optional
+        case "required": clientCertificateMode = .required
+        case let other: throw UsageError("--client-cert-mode must be none, optional or required, got \(other)")
+        }
+        options = try ServerOptions(&arguments)
+        try arguments.rejectUnknown()
+        if plaintext && !address.isLoopback {
+            throw UsageError("--plaintext is allowed on loopback addresses only (127.0.0.0/8, ::1, localhost); \(address.host) needs TLS")
+        }
+        if (certificateFile == nil) != (keyFile == nil) {
+            throw UsageError("--tls-cert and --tls-key go together")
+        }
+    }
+
+    func run() async throws {
+        let log = Logger(component: "serve", minimumLevel: options.logLevel)
+        var tls: TLSConfiguration?
+        if !plaintext {
+            let pki = DevelopmentPKI(dataDirectory: dataDirectory)
+            if certificateFile == nil { try pki.createIfMissing(log: log) }
+            tls = .server(certificateChainFile: certificateFile ?? pki.serverCertificatePath,
+                          privateKeyFile: keyFile ?? pki.serverKeyPath,
+                          trustRootsFile: clientCertificateMode == .none ? nil : (clientCAFile ?? pki.caCertificatePath),
+                          clientCertificateMode: clientCertificateMode)
+        }
+        let health = HealthService()
+        var services: [any RPCService] = [health]
+        let reflectedNames = ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                              "grpc.reflection.v1alpha.ServerReflection"]
+        services.append(contentsOf: ReflectionService.services(serving: reflectedNames))
+        var configuration = ServerConfiguration(address: address, tls: tls, eventLoopCount: options.eventLoops)
+        configuration.pinToCPUs = options.pinCPUs
+        configuration.limits = options.limits
+        let server = try Server(configuration: configuration, services: services,
+                                interceptors: [CallLoggingInterceptor(log: Logger(component: "rpc", minimumLevel: options.logLevel))],
+                                log: Logger(component: "server", minimumLevel: options.logLevel))
+        try await server.start()
+        printLine("medexpress listening on \(SocketAddress(host: address.host, port: server.port)) (\(tls == nil ? "h2c" : "tls"))")
+        let signal = await Signals.waitForTermination()
+        log.info("shutting down", ["signal": signal, "grace_seconds": "\(options.shutdownGrace.components.seconds)"])
+        health.enterShutdown()
+        await server.shutdown(grace: options.shutdownGrace)
+    }
+}
