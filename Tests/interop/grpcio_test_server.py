@@ -16,6 +16,7 @@ start a protobuf message (wire type 7 does not exist), so the check is exact for
 server, a compressed message with expect_compressed false is rejected too.
 
 Usage: grpcio_test_server.py [--port 0] [--use_tls [--cert FILE --key FILE]] [--host 127.0.0.1]
+       [--max_workers 64] [--max_concurrent_streams N]
 Prints `grpcio-interop-server listening on HOST:PORT (h2c|tls)` once serving; exits 0 on
 SIGTERM or SIGINT.
 """
@@ -249,14 +250,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cert", help="PEM server certificate (with --use_tls)")
     parser.add_argument("--key", help="PEM private key (with --use_tls)")
     parser.add_argument("--max_workers", type=int, default=64)
+    parser.add_argument("--max_concurrent_streams", type=int, default=0, help="per connection; 0: grpcio default")
     args = parser.parse_args(argv)
     if args.use_tls and not (args.cert and args.key):
         parser.error("--use_tls needs --cert and --key")
 
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=args.max_workers),
-        options=[("grpc.per_message_decompression", 0), ("grpc.so_reuseport", 0)],
-    )
+    options = [("grpc.per_message_decompression", 0), ("grpc.so_reuseport", 0)]
+    if args.max_concurrent_streams > 0:
+        options.append(("grpc.max_concurrent_streams", args.max_concurrent_streams))
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=args.max_workers), options=options)
     server.add_generic_rpc_handlers((_handlers(TestService()),))
     address = f"{args.host}:{args.port}"
     if args.use_tls:

@@ -27,6 +27,7 @@ import h2.errors
 import h2.events
 import h2.exceptions
 import h2.settings
+from hyperframe.frame import Frame, GoAwayFrame, PingFrame, RstStreamFrame, SettingsFrame
 
 CLIENT_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
@@ -176,7 +177,11 @@ class H2Peer:
         self.streams: dict[int, StreamState] = {}
         self.advertised_settings: dict[int, int] = {}
         self.settings_received = False
-        self.goaway: h2.events.ConnectionTerminated | None = None
+        self.goaway_code: int | None = None
+        self.goaway_last_stream_id: int | None = None
+        self.raw_inbound = False
+        self.raw_frames: list[Frame] = []
+        self._raw_buffer = bytearray()
         self.closed = False
         self.close_reason = ""
         self.send_failed = False
@@ -313,10 +318,45 @@ class H2Peer:
             self.closed = True
             self.close_reason = self.close_reason or "EOF"
             return False
+        if self.raw_inbound:
+            self._receive_raw(data)
+            return True
         for event in self.conn.receive_data(data):
             self._handle(event)
         self.flush()
         return True
+
+    def use_raw_inbound(self) -> None:
+        """From now on, parse what the server sends frame by frame without h2's state machine.
+
+        For connections where the test sent frames h2 knows nothing of, so that the server's
+        answers to them (RST_STREAM on a stream h2 thinks idle) would trip h2. SETTINGS and PING
+        are still acknowledged.
+        """
+        self.flush()
+        self.raw_inbound = True
+
+    def _receive_raw(self, data: bytes) -> None:
+        buffer = self._raw_buffer
+        buffer.extend(data)
+        while len(buffer) >= 9:
+            frame, length = Frame.parse_frame_header(memoryview(bytes(buffer[:9])))
+            if len(buffer) < 9 + length:
+                return
+            frame.parse_body(memoryview(bytes(buffer[9 : 9 + length])))
+            del buffer[: 9 + length]
+            self.raw_frames.append(frame)
+            self.frames_received += 1
+            if isinstance(frame, GoAwayFrame):
+                self.goaway_code = frame.error_code
+                self.goaway_last_stream_id = frame.last_stream_id
+            elif isinstance(frame, RstStreamFrame):
+                state = self.streams.setdefault(frame.stream_id, StreamState(frame.stream_id))
+                state.reset_code = frame.error_code
+            elif isinstance(frame, SettingsFrame) and "ACK" not in frame.flags:
+                self._send(raw_frame(FRAME_SETTINGS, 0x1, 0))
+            elif isinstance(frame, PingFrame) and "ACK" not in frame.flags:
+                self._send(raw_frame(0x6, 0x1, 0, frame.opaque_data))
 
     def run_until(self, predicate, timeout: float) -> bool:
         """Pumps until predicate() holds, the connection closes, or timeout passes."""
@@ -334,7 +374,7 @@ class H2Peer:
         if not self.run_until(lambda: state.finished, timeout):
             raise AssertionError(
                 f"no end of stream within {timeout}s; closed={self.closed} ({self.close_reason}) "
-                f"goaway={self.goaway}; {state.describe()}"
+                f"goaway_code={self.goaway_code}; {state.describe()}"
             )
         return state
 
@@ -365,7 +405,8 @@ class H2Peer:
                 event.error_code
             )
         elif isinstance(event, h2.events.ConnectionTerminated):
-            self.goaway = event
+            self.goaway_code = int(event.error_code)
+            self.goaway_last_stream_id = event.last_stream_id
 
 
 def grpc_request_headers(
