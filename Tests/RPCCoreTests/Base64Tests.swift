@@ -15,6 +15,12 @@ final class Base64Tests: XCTestCase {
         }
     }
 
+    func testEncodesUnpaddedForMetadata() {
+        for (plain, encoded) in vectors {
+            XCTAssertEqual(Base64.encodeUnpadded(Array(plain.utf8)), String(encoded.prefix { $0 != "=" }))
+        }
+    }
+
     func testDecodesPaddedAndUnpadded() {
         for (plain, encoded) in vectors {
             XCTAssertEqual(Base64.decode(encoded), Array(plain.utf8))

@@ -1,5 +1,13 @@
 /// Standard-alphabet base64 (RFC 4648 §4), as gRPC uses it for `-bin` metadata values.
 public enum Base64 {
+    /// The base64 text of some bytes without `=` padding, the form gRPC recommends sending
+    /// in `-bin` metadata.
+    public static func encodeUnpadded(_ bytes: [UInt8]) -> String {
+        var text = encode(bytes)
+        while text.utf8.last == padding { text.removeLast() }
+        return text
+    }
+
     /// The padded base64 text of some bytes.
     public static func encode(_ bytes: [UInt8]) -> String {
         let outputCount = (bytes.count + 2) / 3 * 4
