@@ -26,4 +26,17 @@ static inline int medexpress_sk_GENERAL_NAME_num(STACK_OF(GENERAL_NAME) *names) 
 static inline GENERAL_NAME *medexpress_sk_GENERAL_NAME_value(STACK_OF(GENERAL_NAME) *names, int i) { return sk_GENERAL_NAME_value(names, i); }
 static inline void medexpress_GENERAL_NAMES_free(STACK_OF(GENERAL_NAME) *names) { GENERAL_NAMES_free(names); }
 static inline int medexpress_BIO_get_mem_data(BIO *bio, char **data) { return (int)BIO_get_mem_data(bio, data); }
+/* Added for RPCCore/TLS: more function-like macros, and constants built from SSL_OP_BIT(). */
+static inline int medexpress_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) { return (int)SSL_CTX_set_max_proto_version(ctx, version); }
+static inline uint64_t medexpress_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
+static inline uint64_t medexpress_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+static inline uint64_t medexpress_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
+static inline uint64_t medexpress_SSL_OP_IGNORE_UNEXPECTED_EOF(void) { return SSL_OP_IGNORE_UNEXPECTED_EOF; }
+/* RFC 2253 distinguished names, but with UTF-8 kept as UTF-8 rather than escaped as \XX. */
+static inline unsigned long medexpress_XN_FLAG_RFC2253_UTF8(void) { return XN_FLAG_RFC2253 & ~(unsigned long)ASN1_STRFLGS_ESC_MSB; }
+static inline EVP_PKEY *medexpress_EVP_EC_gen(const char *curve) { return EVP_EC_gen(curve); }
+static inline int medexpress_sk_GENERAL_NAME_push(STACK_OF(GENERAL_NAME) *names, GENERAL_NAME *name) { return sk_GENERAL_NAME_push(names, name); }
+static inline void medexpress_OPENSSL_free(void *pointer) { OPENSSL_free(pointer); }
+/* Pushes an SSL-library error with explanatory text, e.g. from a handshake callback. */
+static inline void medexpress_ERR_raise_ssl(int reason, const char *text) { ERR_raise_data(ERR_LIB_SSL, reason, "%s", text); }
 #endif
