@@ -8,6 +8,7 @@ public struct FramedMessage: Sendable, Equatable {
     /// The bytes the message took on the wire, its 5-byte prefix included.
     public var wireBytes: Int { payload.count + MessageFramer.prefixBytes }
 
+    /// A message as read, or as about to be framed.
     public init(compressed: Bool, payload: [UInt8]) {
         self.compressed = compressed
         self.payload = payload
