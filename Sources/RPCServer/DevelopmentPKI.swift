@@ -25,7 +25,8 @@ public struct DevelopmentPKI: Sendable {
 
     /// Whether every file exists.
     public var exists: Bool {
-        [caCertificatePath, caKeyPath, serverCertificatePath, serverKeyPath].allSatisfy { access($0, F_OK) == 0 }
+        let paths: [String] = [caCertificatePath, caKeyPath, serverCertificatePath, serverKeyPath]
+        return paths.allSatisfy { path in access(path, F_OK) == 0 }
     }
 
     /// Creates the CA and a server certificate for `localhost` and `127.0.0.1` (and `::1`),

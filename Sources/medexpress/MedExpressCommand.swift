@@ -29,6 +29,8 @@ struct MedExpressCommand {
 
     static func main() async {
         Signals.blockTerminationSignals()
+        // A peer closing its socket must cost an EPIPE, not the process (OpenSSL writes with write(2)).
+        signal(SIGPIPE, SIG_IGN)
         let arguments = CommandLine.arguments
         guard arguments.count >= 2 else {
             printError(usage)

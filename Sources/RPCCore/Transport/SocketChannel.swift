@@ -186,6 +186,12 @@ public final class SocketChannel: EventLoopSelectable {
 
     private func readAvailable() {
         let buffer = loop.readBuffer
+        defer {
+            // OpenSSL may hold decrypted bytes that will not make the socket readable again.
+            if state == .active, !readingPaused, let tls, tls.hasBufferedReadableBytes {
+                loop.executeLocal { [self] in readAvailable() }
+            }
+        }
         for _ in 0..<Self.maxReadsPerEvent {
             guard state == .active, !readingPaused else { return }
             if let tls {

@@ -1,10 +1,12 @@
+import CLinux
 import Glibc
 import RPCCore
 
 /// A listening socket on one event loop and the connections it accepted there. With several
 /// loops, each has its own listener on the same port (SO_REUSEPORT) and the kernel spreads
-/// connections between them: no connection ever moves between threads.
-final class Listener: EventLoopSelectable {
+/// connections between them: no connection ever moves between threads. Sendable only so that
+/// other threads can hand it work through `loop.execute`; its state is touched on its loop alone.
+final class Listener: EventLoopSelectable, @unchecked Sendable {
     let loop: EventLoop
     let core: ServerCore
     private var fd: Int32
