@@ -259,29 +259,30 @@ class H2Peer:
             headers.append(("te", te))
         headers.extend(extra_headers or [])
         self.streams[stream_id] = StreamState(stream_id)
-        only_headers = body is None and end_stream
         self.conn.send_headers(
-            stream_id, [(k.encode(), v.encode()) for k, v in headers], end_stream=only_headers
+            stream_id, [(k.encode(), v.encode()) for k, v in headers], end_stream=body is None and end_stream
         )
         self.flush()
-        if body is not None or (end_stream and not only_headers):
-            self.send_body(stream_id, body or b"", end_stream=end_stream)
+        if body is not None:
+            self.send_body(stream_id, body, end_stream=end_stream)
         return stream_id
 
     def send_body(self, stream_id: int, body: bytes, *, end_stream: bool, timeout: float = 10.0) -> None:
         """Sends DATA within the server's flow-control windows, waiting for WINDOW_UPDATEs as needed."""
         deadline = time.monotonic() + timeout
         view = memoryview(body)
-        while True:
-            window = min(self.conn.local_flow_control_window(stream_id), self.conn.max_outbound_frame_size)
-            if len(view) == 0 or window > 0:
-                chunk = view[:window]
-                last = len(chunk) == len(view)
-                self.conn.send_data(stream_id, bytes(chunk), end_stream=end_stream and last)
+        if not view:
+            if end_stream:
+                self.conn.end_stream(stream_id)
                 self.flush()
+            return
+        while view:
+            window = min(self.conn.local_flow_control_window(stream_id), self.conn.max_outbound_frame_size)
+            if window > 0:
+                chunk = bytes(view[:window])
                 view = view[len(chunk) :]
-                if last:
-                    return
+                self.conn.send_data(stream_id, chunk, end_stream=end_stream and not view)
+                self.flush()
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.closed or self.streams[stream_id].finished:
