@@ -220,21 +220,20 @@ def test_tls_alpn_http11_only(tls_server, pki):
     try:
         try:
             tls = context.wrap_socket(raw, server_hostname=targets.TLS_SERVER_NAME)
-        except (ssl.SSLError, ConnectionResetError, BrokenPipeError, socket.timeout) as error:
-            handshake_error = error
+        except socket.timeout:
+            pytest.fail("the TLS handshake hung for 5 s instead of completing or failing")
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+            pass  # refused during the handshake (no_application_protocol alert or a reset)
         else:
-            handshake_error = None
             assert tls.selected_alpn_protocol() != "h2"
-            received = bytearray()
             try:
                 tls.sendall(h2_wire.CLIENT_PREFACE + h2_wire.raw_frame(h2_wire.FRAME_SETTINGS, 0, 0))
             except (ssl.SSLError, OSError):
                 pass
+            received = bytearray()
             closed = _read_until_closed(tls, received, timeout=10.0)
             assert not _starts_with_settings(bytes(received)), f"server answered with HTTP/2: {bytes(received[:32])!r}"
             assert closed, "server kept a connection without h2 ALPN open for 10 s"
-        if handshake_error is not None:
-            assert not isinstance(handshake_error, socket.timeout), "handshake hung instead of failing"
     finally:
         raw.close()
     still_serving(tls_server, pki)
