@@ -44,3 +44,12 @@ public struct ProtoDecodingError: Error, Sendable, Hashable, CustomStringConvert
 
     public var description: String { "cannot decode \(messageName): \(reason)" }
 }
+
+extension ProtoMessage {
+    /// A message built by setting fields on a default one: `Foo.with { $0.name = "x" }`.
+    public static func with(_ populate: (inout Self) throws -> Void) rethrows -> Self {
+        var message = Self()
+        try populate(&message)
+        return message
+    }
+}

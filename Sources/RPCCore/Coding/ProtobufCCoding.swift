@@ -1,0 +1,112 @@
+import CProtobufC
+
+/// The libprotobuf-c calls and C-to-Swift conversions that generated message code is built from.
+/// Generated code is the only intended caller; application code uses `ProtoMessage`.
+public enum ProtobufCCoding {
+    /// Unpacks `bytes` with the message type `descriptor` describes, hands the unpacked C struct to
+    /// `convert`, and frees it. Bytes that are not a valid message of that type are an error, never a
+    /// crash: libprotobuf-c checks every length and tag against the buffer.
+    public static func decode<CMessage, Value>(
+        _ bytes: UnsafeRawBufferPointer,
+        descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
+        as type: CMessage.Type,
+        messageName: String,
+        _ convert: (UnsafePointer<CMessage>) throws(ProtoDecodingError) -> Value
+    ) throws(ProtoDecodingError) -> Value {
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let unpacked = protobuf_c_message_unpack(descriptor, nil, bytes.count, data) else {
+            throw ProtoDecodingError(messageName: messageName, reason: "malformed or truncated wire bytes")
+        }
+        defer { protobuf_c_message_free_unpacked(unpacked, nil) }
+        return try convert(UnsafeRawPointer(unpacked).assumingMemoryBound(to: CMessage.self))
+    }
+
+    /// Packs a protoc-c message struct and appends its wire bytes to `buffer`.
+    public static func encode<CMessage>(_ message: UnsafeMutablePointer<CMessage>, appendingTo buffer: inout [UInt8]) {
+        // Every protoc-c message struct starts with its ProtobufCMessage header.
+        let header = UnsafeRawPointer(message).assumingMemoryBound(to: ProtobufCMessage.self)
+        let size = protobuf_c_message_get_packed_size(header)
+        guard size > 0 else { return }
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: size))
+        let written = buffer.withUnsafeMutableBufferPointer { out in
+            protobuf_c_message_pack(header, out.baseAddress! + start)
+        }
+        precondition(written == size, "protobuf_c_message_pack wrote \(written) bytes, expected \(size)")
+    }
+
+    /// A `string` field's value, which must be valid UTF-8 (protobuf-c does not check).
+    public static func string(_ pointer: UnsafePointer<CChar>?, field: String, message: String) throws(ProtoDecodingError) -> String {
+        guard let pointer else { return "" }
+        guard let string = String(validatingCString: pointer) else {
+            throw ProtoDecodingError(messageName: message, reason: "field \(field) is not valid UTF-8")
+        }
+        return string
+    }
+
+    /// A `bytes` field's value.
+    public static func bytes(_ data: ProtobufCBinaryData) -> [UInt8] {
+        guard let base = data.data, data.len > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: base, count: data.len))
+    }
+
+    /// A singular message field's value, nil when absent.
+    public static func message<CMessage, Value>(
+        _ pointer: UnsafePointer<CMessage>?,
+        _ convert: (UnsafePointer<CMessage>) throws(ProtoDecodingError) -> Value
+    ) throws(ProtoDecodingError) -> Value? {
+        guard let pointer else { return nil }
+        return try convert(pointer)
+    }
+
+    /// The elements of a repeated scalar field.
+    public static func array<T>(_ pointer: UnsafePointer<T>?, count: Int) -> [T] {
+        guard let pointer, count > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: pointer, count: count))
+    }
+
+    /// The elements of a repeated `string` field.
+    public static func strings(_ pointer: UnsafePointer<UnsafeMutablePointer<CChar>?>?, count: Int,
+                               field: String, message: String) throws(ProtoDecodingError) -> [String] {
+        var strings: [String] = []
+        strings.reserveCapacity(count)
+        for element in array(pointer, count: count) {
+            strings.append(try string(element, field: field, message: message))
+        }
+        return strings
+    }
+
+    /// The elements of a repeated `bytes` field.
+    public static func byteArrays(_ pointer: UnsafePointer<ProtobufCBinaryData>?, count: Int) -> [[UInt8]] {
+        array(pointer, count: count).map(bytes)
+    }
+
+    /// The elements of a repeated message or map field, converted by `convert`.
+    public static func messages<CMessage, Value>(
+        _ pointer: UnsafePointer<UnsafeMutablePointer<CMessage>?>?, count: Int, field: String, message: String,
+        _ convert: (UnsafePointer<CMessage>) throws(ProtoDecodingError) -> Value
+    ) throws(ProtoDecodingError) -> [Value] {
+        var values: [Value] = []
+        values.reserveCapacity(count)
+        for element in array(pointer, count: count) {
+            guard let element else {
+                throw ProtoDecodingError(messageName: message, reason: "field \(field) has a missing element")
+            }
+            values.append(try convert(element))
+        }
+        return values
+    }
+
+    /// The numeric value of a C enum (protoc-c enums import as structs with a signed or unsigned raw value).
+    public static func int32<E: RawRepresentable>(_ value: E) -> Int32 where E.RawValue: FixedWidthInteger {
+        Int32(truncatingIfNeeded: value.rawValue)
+    }
+
+    /// A C enum holding `value`; protobuf-c keeps values the enum does not declare.
+    public static func cEnum<E: RawRepresentable>(_ value: Int32) -> E where E.RawValue: FixedWidthInteger {
+        guard let cValue = E(rawValue: E.RawValue(truncatingIfNeeded: value)) else {
+            preconditionFailure("C enums accept every raw value")
+        }
+        return cValue
+    }
+}
