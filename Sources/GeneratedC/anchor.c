@@ -1,1 +1,0 @@
-int medexpress_generatedc_anchor;
