@@ -151,17 +151,20 @@ public struct InteropTestService: Grpc_Testing_TestServiceProvider {
     // MARK: Server features
 
     /// Echo Metadata: `x-grpc-test-echo-initial` back as initial metadata and `x-grpc-test-echo-trailing-bin`
-    /// as trailing metadata. Done first, so the echo also accompanies an error status.
+    /// as trailing metadata. Done first, so the echo also accompanies an error status; idempotent, so
+    /// a raw route and the typed method it calls may both do it.
     static func echoMetadata(_ context: ServerContext) {
         let initial = context.requestMetadata.values("x-grpc-test-echo-initial")
         if !initial.isEmpty {
             var metadata = context.initialMetadata
+            metadata.removeAll("x-grpc-test-echo-initial")
             for value in initial { metadata.add("x-grpc-test-echo-initial", value: value) }
             context.initialMetadata = metadata
         }
         let trailing = context.requestMetadata.values("x-grpc-test-echo-trailing-bin")
         if !trailing.isEmpty {
             var metadata = context.trailingMetadata
+            metadata.removeAll("x-grpc-test-echo-trailing-bin")
             for value in trailing { metadata.add("x-grpc-test-echo-trailing-bin", value: value) }
             context.trailingMetadata = metadata
         }
