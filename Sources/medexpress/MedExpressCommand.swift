@@ -27,14 +27,23 @@ struct MedExpressCommand {
     \(ServerOptions.usage)
     """
 
-    static func main() async {
+    /// Synchronous on purpose: the signal mask is set before any thread exists, so every thread
+    /// the process starts inherits it and SIGTERM/SIGINT reach only the waiting thread.
+    static func main() {
         Signals.blockTerminationSignals()
         // A peer closing its socket must cost an EPIPE, not the process (OpenSSL writes with write(2)).
         signal(SIGPIPE, SIG_IGN)
-        let arguments = CommandLine.arguments
+        // Detached: a plain Task would inherit the main actor, whose thread sleeps below.
+        Task.detached {
+            exit(await run(CommandLine.arguments))
+        }
+        while true { pause() }
+    }
+
+    static func run(_ arguments: [String]) async -> Int32 {
         guard arguments.count >= 2 else {
             printError(usage)
-            exit(2)
+            return 2
         }
         do {
             switch arguments[1] {
@@ -47,12 +56,13 @@ struct MedExpressCommand {
             default:
                 throw UsageError("unknown command \(arguments[1])")
             }
+            return 0
         } catch let error as UsageError {
             printError("medexpress: \(error)\n\n\(usage)")
-            exit(2)
+            return 2
         } catch {
             printError("medexpress: \(error)")
-            exit(1)
+            return 1
         }
     }
 }

@@ -22,6 +22,17 @@ public protocol HTTP2SessionDelegate: AnyObject {
     func http2GoAway(lastStreamID: Int32, errorCode: UInt32)
     /// The peer's SETTINGS arrived (on a server: the client preface is complete).
     func http2SettingsReceived()
+    /// The peer acknowledged one of our PINGs (client keepalive).
+    func http2PingAck()
+    /// A frame carrying END_STREAM (DATA or HEADERS) left for the peer on `streamID`.
+    func http2EndStreamSent(streamID: Int32)
+}
+
+extension HTTP2SessionDelegate {
+    /// Sessions that send no PINGs ignore acknowledgements.
+    public func http2PingAck() {}
+    /// Sessions that do not care when a stream's last frame leaves ignore it.
+    public func http2EndStreamSent(streamID: Int32) {}
 }
 
 /// What a body source returns to nghttp2 when asked for bytes.
@@ -118,6 +129,7 @@ public final class HTTP2Session {
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameReceived)
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunk)
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose)
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, onFrameSent)
 
         var option: OpaquePointer?
         nghttp2_option_new(&option)
@@ -229,6 +241,12 @@ public final class HTTP2Session {
         nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, errorCode, &data, data.count)
     }
 
+    /// Ends the session after a fatal error: queues GOAWAY with `errorCode` unless nghttp2 already
+    /// did (it does for some errors but not, e.g., for a CONTINUATION flood).
+    public func terminate(errorCode: UInt32) {
+        nghttp2_session_terminate_session(session, errorCode)
+    }
+
     /// Queues a PING (client keepalive).
     public func ping() {
         nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
@@ -289,10 +307,22 @@ private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<n
         if endStream { owner.delegate.http2DataEndStream(streamID: streamID) }
     case NGHTTP2_SETTINGS.rawValue:
         if frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 { owner.delegate.http2SettingsReceived() }
+    case NGHTTP2_PING.rawValue:
+        if frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 { owner.delegate.http2PingAck() }
     case NGHTTP2_GOAWAY.rawValue:
         owner.delegate.http2GoAway(lastStreamID: frame.pointee.goaway.last_stream_id, errorCode: frame.pointee.goaway.error_code)
     default:
         break
+    }
+    return 0
+}
+
+private func onFrameSent(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,
+                         _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let frame, frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
+    let type = UInt32(frame.pointee.hd.type)
+    if type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue {
+        HTTP2Session.from(userData).delegate.http2EndStreamSent(streamID: frame.pointee.hd.stream_id)
     }
     return 0
 }

@@ -193,7 +193,9 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor, CustomStringCon
                 }
                 runLocalClosures()
             }
-            timers.fireExpired(now: .now)
+            // One timer at a time, outside the heap's access: a timer's work may schedule or cancel timers.
+            let now = ContinuousClock.now
+            while let expired = timers.popExpired(now: now) { expired() }
             runJobs()
             runEndOfTick()
         }
@@ -289,11 +291,13 @@ struct TimerHeap {
         work[id.value] = nil
     }
 
-    mutating func fireExpired(now: ContinuousClock.Instant) {
+    /// Removes and returns the work of the earliest timer due by `now`, or nil when none is due.
+    mutating func popExpired(now: ContinuousClock.Instant) -> (() -> Void)? {
         while let top = heap.first, top.deadline <= now {
             popTop()
-            if let body = work.removeValue(forKey: top.id) { body() }
+            if let body = work.removeValue(forKey: top.id) { return body }
         }
+        return nil
     }
 
     private mutating func dropCancelledTop() {

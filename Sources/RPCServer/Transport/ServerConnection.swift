@@ -86,7 +86,10 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
             try session.receive(bytes)
         } catch {
             server.log.info("connection closed: HTTP/2 protocol error", ["peer": channel.peerAddress, "error": "\(error)"])
-            // nghttp2 has queued GOAWAY for most errors: send what it has, then close.
+            // Tell the peer why before closing: GOAWAY, flushed, then the socket closes.
+            let code = error.code == NGHTTP2_ERR_FLOODED.rawValue || error.code == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS.rawValue
+                ? NGHTTP2_ENHANCE_YOUR_CALM.rawValue : NGHTTP2_PROTOCOL_ERROR.rawValue
+            session.terminate(errorCode: code)
             flush()
             channel.close(error: "\(error)")
             return
@@ -210,6 +213,10 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     }
 
     func http2GoAway(lastStreamID: Int32, errorCode: UInt32) {}
+
+    func http2EndStreamSent(streamID: Int32) {
+        streams[streamID]?.endStreamSent()
+    }
 
     // MARK: Lifecycle
 

@@ -26,6 +26,9 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     private var deframer: MessageDeframer
     private var inbound: [(message: FramedMessage, uncreditedBytes: Int)] = []
     private var inboundHead = 0
+    /// Bytes of the incomplete message whose credit went back early / is still held.
+    private var partialCreditedBytes = 0
+    private var partialUncreditedBytes = 0
     private var inboundFinished = false
     private var inboundError: Status?
     private var receiveWaiter: CheckedContinuation<ReceivedMessage?, any Error>?
@@ -94,27 +97,29 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
 
     // MARK: Request body (loop thread)
 
-    /// Takes a DATA chunk. Credit for bytes of a message still being assembled returns at once
-    /// (a message may be larger than the window); credit for complete messages returns only when
-    /// the handler takes them, so a slow handler slows its sender.
+    /// Takes a DATA chunk. Credit for bytes of complete messages returns only when the handler
+    /// takes them, so a slow handler slows its sender. The message still being assembled gets
+    /// credit only while no complete message waits (the handler is keeping up): a message may be
+    /// larger than the window, and must be able to complete. So at most the stream window plus
+    /// one maximum message is held per call.
     func receiveData(_ bytes: UnsafeRawBufferPointer) {
         guard !isFinished, inboundError == nil else {
             connection.session.consume(streamID: id, count: bytes.count)
             return
         }
-        let partialBefore = deframer.partialMessageBytesBuffered
         deframer.append(bytes)
-        var completedBytes = 0
-        var isFirst = true
+        var uncredited = partialUncreditedBytes + bytes.count
+        var completedAny = false
         do {
             while let message = try deframer.next() {
-                let uncredited = isFirst ? message.wireBytes - partialBefore : message.wireBytes
-                isFirst = false
-                completedBytes += uncredited
-                inbound.append((message, uncredited))
+                let messageUncredited = message.wireBytes - (completedAny ? 0 : partialCreditedBytes)
+                completedAny = true
+                uncredited -= messageUncredited
+                inbound.append((message, messageUncredited))
             }
         } catch {
-            connection.session.consume(streamID: id, count: bytes.count - completedBytes)
+            connection.session.consume(streamID: id, count: uncredited)
+            partialUncreditedBytes = 0
             switch error {
             case .messageTooLarge(let declared, let limit):
                 failInbound(Status(.resourceExhausted, "request message of \(declared) bytes exceeds the limit of \(limit) bytes"))
@@ -123,8 +128,19 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             }
             return
         }
-        connection.session.consume(streamID: id, count: bytes.count - completedBytes)
+        if completedAny { partialCreditedBytes = 0 }
+        partialUncreditedBytes = uncredited
+        creditPartialMessageIfIdle()
         deliverIfWaiting()
+    }
+
+    /// Returns the credit of the incomplete message when no complete message is waiting.
+    private func creditPartialMessageIfIdle() {
+        guard inboundHead == inbound.count, partialUncreditedBytes > 0 else { return }
+        connection.session.consume(streamID: id, count: partialUncreditedBytes)
+        partialCreditedBytes += partialUncreditedBytes
+        partialUncreditedBytes = 0
+        connection.scheduleFlush()
     }
 
     /// The client half-closed the stream.
@@ -169,6 +185,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
         }
         connection.session.consume(streamID: id, count: uncredited)
         connection.scheduleFlush()
+        creditPartialMessageIfIdle()
         guard message.compressed else { return ReceivedMessage(bytes: message.payload, wasCompressed: false) }
         guard requestEncoding == "gzip" else {
             throw Status(.internalError, "a request message is marked compressed but the call has no grpc-encoding")
@@ -270,10 +287,6 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             if let context { addMetadata(context.initialMetadata, to: &block) }
             addStatus(status, metadata: metadata, to: &block)
             connection.session.submitResponse(streamID: id, headers: block, hasBody: false)
-            if !inboundFinished {
-                // The client may still be sending: tell it to stop (gRPC over HTTP/2, "RST_STREAM NO_ERROR").
-                connection.session.resetStream(streamID: id, errorCode: NGHTTP2_NO_ERROR.rawValue)
-            }
         } else {
             addStatus(status, metadata: metadata, to: &block)
             trailers = block
@@ -299,6 +312,16 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             case .string(let text): block.add(entry.key, text)
             case .binary(let bytes): block.add(entry.key, Base64.encodeUnpadded(bytes))
             }
+        }
+    }
+
+    /// The response's last frame has left. A client still sending is told to stop with
+    /// RST_STREAM NO_ERROR (gRPC over HTTP/2); sent only now, since a reset queued earlier
+    /// would overtake the status.
+    func endStreamSent() {
+        if !inboundFinished && !isClosed {
+            connection.session.resetStream(streamID: id, errorCode: NGHTTP2_NO_ERROR.rawValue)
+            connection.scheduleFlush()
         }
     }
 
