@@ -28,5 +28,6 @@ let package = Package(
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"]),
         .testTarget(name: "GeneratedTests", dependencies: ["Generated", "RPCCore"]),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "ClientKit", "Generated", "RPCCore"]),
+        .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "RPCServer", "Generated", "RPCCore"]),
     ]
 )

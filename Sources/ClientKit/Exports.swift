@@ -1,0 +1,3 @@
+// ClientKit users get the call API and the typed stubs with one import.
+@_exported import Generated
+@_exported import RPCCore

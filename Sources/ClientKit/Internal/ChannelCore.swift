@@ -1,0 +1,128 @@
+import RPCCore
+
+/// The loop-confined half of a channel: its connections and the codec state they share.
+/// Everything here runs on `loop`.
+final class ChannelCore: @unchecked Sendable {
+    let loop: EventLoop
+    let target: SocketAddress
+    let configuration: ChannelConfiguration
+    let tlsContext: TLSContext?
+    /// The name the server certificate must carry (and SNI, for host names).
+    let serverName: String?
+    /// `:scheme` of every request.
+    let scheme: String
+    /// `:authority` of every request.
+    let authority: String
+
+    private var connections: [ClientConnection] = []
+    private var compressor: GzipCompressor?
+    private var decompressor: GzipDecompressor?
+    private var isShutDown = false
+    private var shutdownWaiter: CheckedContinuation<Void, Never>?
+
+    /// How long `shutDown` waits for connections to send GOAWAY and close before closing them.
+    static let shutdownGrace: Duration = .seconds(1)
+
+    init(loop: EventLoop, target: SocketAddress, configuration: ChannelConfiguration, tlsContext: TLSContext?,
+         serverName: String?) {
+        self.loop = loop
+        self.target = target
+        self.configuration = configuration
+        self.tlsContext = tlsContext
+        self.serverName = serverName
+        self.scheme = tlsContext == nil ? "http" : "https"
+        if let authority = configuration.authority {
+            self.authority = authority
+        } else {
+            let host = serverName ?? target.host
+            self.authority = SocketAddress(host: host, port: target.port).description
+        }
+    }
+
+    /// This channel's gzip compressor (loop-confined, reused across calls).
+    var gzipCompressor: GzipCompressor {
+        if let compressor { return compressor }
+        let made = GzipCompressor()
+        compressor = made
+        return made
+    }
+
+    /// This channel's gzip decompressor (loop-confined, reused across calls).
+    var gzipDecompressor: GzipDecompressor {
+        if let decompressor { return decompressor }
+        let made = GzipDecompressor()
+        decompressor = made
+        return made
+    }
+
+    // MARK: Calls
+
+    /// Puts a call on a connection, opening one when none can take it.
+    func start(_ stream: ClientStream) {
+        loop.assertInEventLoop()
+        guard stream.finalStatus == nil else { return }
+        guard !isShutDown else {
+            stream.fail(Status(.unavailable, "the channel is closed"))
+            return
+        }
+        if let deadline = stream.deadline, deadline <= .now {
+            stream.fail(Status(.deadlineExceeded, "deadline exceeded before the call could start"))
+            return
+        }
+        stream.armDeadline()
+        // A connection found closing while we attach gets one replacement.
+        for _ in 0..<2 {
+            let connection: ClientConnection
+            do {
+                connection = try pickConnection()
+            } catch {
+                stream.fail(Status(.unavailable, "cannot connect to \(target): \(error)"))
+                return
+            }
+            if connection.attach(stream) { return }
+        }
+        stream.fail(Status(.unavailable, "no connection to \(target) could take the call"))
+    }
+
+    /// The connection with the fewest calls among those taking new ones; a new connection when
+    /// there is none, or when every one is busy and the pool has room.
+    private func pickConnection() throws -> ClientConnection {
+        let usable = connections.filter(\.acceptsNewStreams)
+        if let best = usable.min(by: { $0.activeStreamCount < $1.activeStreamCount }),
+           best.activeStreamCount == 0 || usable.count >= configuration.connections {
+            return best
+        }
+        let connection = ClientConnection(core: self)
+        try connection.connect()
+        connections.append(connection)
+        return connection
+    }
+
+    // MARK: Connection events
+
+    func connectionClosed(_ connection: ClientConnection) {
+        connections.removeAll { $0 === connection }
+        if isShutDown && connections.isEmpty, let waiter = shutdownWaiter {
+            shutdownWaiter = nil
+            waiter.resume()
+        }
+    }
+
+    // MARK: Closing
+
+    /// Sends GOAWAY on every connection and resumes `waiter` once all are closed (forcing them
+    /// closed after `shutdownGrace`). Calls started afterwards fail with UNAVAILABLE.
+    func shutDown(_ waiter: CheckedContinuation<Void, Never>) {
+        loop.assertInEventLoop()
+        isShutDown = true
+        guard !connections.isEmpty else {
+            waiter.resume()
+            return
+        }
+        shutdownWaiter = waiter
+        for connection in connections { connection.shutDown() }
+        loop.scheduleTimer(after: Self.shutdownGrace) { [self] in
+            for connection in connections { connection.forceClose(reason: "the channel was closed") }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import ClientKit
+import Foundation
+import Glibc
+import RPCCore
+import RPCServer
+import XCTest
+
+/// Our own server with the probe service, in-process on a loopback port.
+final class TestServer: Sendable {
+    let server: Server
+    let probe: Probe
+    let port: Int
+
+    private init(server: Server, probe: Probe) {
+        self.server = server
+        self.probe = probe
+        self.port = server.port
+    }
+
+    /// Starts a server on `port` (0: any free port).
+    static func start(tls: TLSConfiguration? = nil, port: Int = 0, probe: Probe = Probe()) async throws -> TestServer {
+        var configuration = ServerConfiguration(address: SocketAddress(host: "127.0.0.1", port: port), tls: tls,
+                                                eventLoopCount: 1)
+        configuration.limits.handshakeTimeout = .seconds(5)
+        let server = try Server(configuration: configuration, services: [ProbeService(probe: probe)],
+                                log: Logger(component: "clientkit-test-server", minimumLevel: .error))
+        try await server.start()
+        return TestServer(server: server, probe: probe)
+    }
+
+    /// Where clients reach it.
+    var address: SocketAddress { SocketAddress(host: "127.0.0.1", port: port) }
+
+    func stop() async {
+        await server.shutdown(grace: .seconds(1))
+    }
+
+    /// A channel to this server (h2c unless `tls` is given).
+    func channel(tls: TLSConfiguration? = nil, _ configure: (inout ChannelConfiguration) -> Void = { _ in }) throws
+        -> GRPCChannel {
+        var configuration = ChannelConfiguration()
+        configure(&configuration)
+        return try GRPCChannel(target: address, tls: tls, configuration: configuration)
+    }
+}
+
+/// A throw-away CA with a server certificate (localhost, 127.0.0.1) and a client certificate
+/// (common name `dr-alice`), written to a temporary directory.
+final class TestCertificates: Sendable {
+    let directory: String
+
+    var caFile: String { directory + "/ca.pem" }
+    var serverCertificateFile: String { directory + "/server.pem" }
+    var serverKeyFile: String { directory + "/server.key" }
+    var clientCertificateFile: String { directory + "/client.pem" }
+    var clientKeyFile: String { directory + "/client.key" }
+
+    init() throws {
+        var template = Array((NSTemporaryDirectory() + "/clientkit-pki-XXXXXX").utf8CString)
+        guard mkdtemp(&template) != nil else { throw POSIXError(.EIO) }
+        directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let authority = try CertificateAuthority.create(commonName: "ClientKit Test CA", validityDays: 2)
+        let server = try authority.issue(commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"],
+                                         usage: .server, validityDays: 2)
+        let client = try authority.issue(commonName: "dr-alice", organization: "MedExpress Clinicians",
+                                         usage: .client, validityDays: 2)
+        try CertificateAuthority.writePEM(authority.certificatePEM, to: caFile, mode: 0o644)
+        try CertificateAuthority.writePEM(server.certificatePEM, to: serverCertificateFile, mode: 0o644)
+        try CertificateAuthority.writePEM(server.privateKeyPEM, to: serverKeyFile, mode: 0o600)
+        try CertificateAuthority.writePEM(client.certificatePEM, to: clientCertificateFile, mode: 0o644)
+        try CertificateAuthority.writePEM(client.privateKeyPEM, to: clientKeyFile, mode: 0o600)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func server(clientCertificateMode: ClientCertificateMode = .none) -> TLSConfiguration {
+        .server(certificateChainFile: serverCertificateFile, privateKeyFile: serverKeyFile,
+                trustRootsFile: clientCertificateMode == .none ? nil : caFile, clientCertificateMode: clientCertificateMode)
+    }
+
+    func client(serverName: String?, withIdentity: Bool = false) -> TLSConfiguration {
+        .client(trustRootsFile: caFile, serverName: serverName,
+                certificateChainFile: withIdentity ? clientCertificateFile : nil,
+                privateKeyFile: withIdentity ? clientKeyFile : nil)
+    }
+}
+
+/// The status a call failed with; fails the test when it did not fail with a Status.
+func failureStatus<T>(_ body: () async throws -> T, file: StaticString = #filePath, line: UInt = #line) async -> Status? {
+    do {
+        _ = try await body()
+        XCTFail("the call succeeded; expected a failure", file: file, line: line)
+        return nil
+    } catch let status as Status {
+        return status
+    } catch {
+        XCTFail("the call failed with \(error), not a Status", file: file, line: line)
+        return nil
+    }
+}
