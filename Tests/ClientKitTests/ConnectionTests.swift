@@ -36,6 +36,25 @@ final class ConnectionTests: XCTestCase {
         await server.stop()
     }
 
+    func testCallsTheServerRefusedUnprocessedAreReplayedTransparently() async throws {
+        // Until its SETTINGS arrive the client may open 100 streams; this server takes one at a
+        // time and refuses the rest of the first burst with REFUSED_STREAM.
+        let server = try await TestServer.start { $0.http2.maxConcurrentStreams = 1 }
+        let channel = try server.channel()
+        let answers = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<5 {
+                group.addTask { try await channel.unary(ProbeService.Method.echo, Blob("\(index)")).message.text }
+            }
+            var answers: [String] = []
+            for try await answer in group { answers.append(answer) }
+            return answers.sorted()
+        }
+        XCTAssertEqual(answers, ["0", "1", "2", "3", "4"])
+        XCTAssertEqual(server.probe.count("echo"), 5, "each call was processed once")
+        await channel.close()
+        await server.stop()
+    }
+
     func testTheChannelReconnectsAfterTheServerRestartsOnTheSamePort() async throws {
         let first = try await TestServer.start()
         let port = first.port

@@ -17,11 +17,13 @@ final class TestServer: Sendable {
         self.port = server.port
     }
 
-    /// Starts a server on `port` (0: any free port).
-    static func start(tls: TLSConfiguration? = nil, port: Int = 0, probe: Probe = Probe()) async throws -> TestServer {
+    /// Starts a server on `port` (0: any free port), with its limits adjusted by `limits`.
+    static func start(tls: TLSConfiguration? = nil, port: Int = 0, probe: Probe = Probe(),
+                      limits: (inout ServerLimits) -> Void = { _ in }) async throws -> TestServer {
         var configuration = ServerConfiguration(address: SocketAddress(host: "127.0.0.1", port: port), tls: tls,
                                                 eventLoopCount: 1)
         configuration.limits.handshakeTimeout = .seconds(5)
+        limits(&configuration.limits)
         let server = try Server(configuration: configuration, services: [ProbeService(probe: probe)],
                                 log: Logger(component: "clientkit-test-server", minimumLevel: .error))
         try await server.start()
