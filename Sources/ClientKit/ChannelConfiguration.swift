@@ -2,8 +2,11 @@ import RPCCore
 
 /// How a `GRPCChannel` connects, what it sends with every call and the limits it holds calls to.
 public struct ChannelConfiguration: Sendable {
-    /// HTTP/2 connections the channel may open to its target; calls are spread over them.
+    /// HTTP/2 connections the channel may open to its target (1...`maxConnections`); calls are
+    /// spread over them, a new one opening only when every open one is busy.
     public var connections: Int = 1
+    /// The most connections one channel may keep to its target.
+    public static let maxConnections = 64
     /// The `:authority` sent with every call; nil uses the TLS server name (or the host) and the port.
     public var authority: String?
     /// Time allowed for TCP connect, TLS handshake and the server's HTTP/2 SETTINGS before the

@@ -34,7 +34,8 @@ public final class GRPCChannel: RPCChannel {
     /// `eventLoopGroup`, or on a loop of its own when none is given.
     public init(target: SocketAddress, tls: TLSConfiguration?, configuration: ChannelConfiguration = .init(),
                 eventLoopGroup: EventLoopGroup? = nil) throws {
-        precondition(configuration.connections >= 1, "a channel needs at least one connection")
+        precondition((1...ChannelConfiguration.maxConnections).contains(configuration.connections),
+                     "a channel keeps 1...\(ChannelConfiguration.maxConnections) connections")
         guard tls != nil || target.isLoopback else {
             throw Status(.invalidArgument,
                          "refusing a plaintext (h2c) channel to \(target): without TLS only loopback targets are allowed")

@@ -200,7 +200,7 @@ final class UnaryCall: ResponseMessageReceiving, Sendable {
     private func retryDelay(after status: Status, attempts: Int) -> Duration? {
         let policy = channel.configuration.retryPolicy
         guard policy.retryableStatusCodes.contains(status.code), options.retryable ?? method.isIdempotent,
-              attempts < policy.maxAttempts else { return nil }
+              attempts < min(policy.maxAttempts, RetryPolicy.attemptLimit) else { return nil }
         let delay: Duration
         // gRPC's retry design (A6): a server may ask for a delay, or (negative) for no retry.
         if let pushback = status.metadata["grpc-retry-pushback-ms"] {
