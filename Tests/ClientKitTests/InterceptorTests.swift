@@ -51,6 +51,19 @@ final class InterceptorTests: XCTestCase {
         await server.stop()
     }
 
+    func testInterceptorsSeeHowAStreamingCallEnded() async throws {
+        let server = try await TestServer.start()
+        let log = EventLog()
+        let channel = try server.channel { $0.interceptors = [Tagger("only", log: log)] }
+        let call = try await channel.bidirectionalStreaming(ProbeService.Method.chat)
+        try await call.closeSend()
+        for try await _ in call {}
+        let finished = await eventually { log.all.contains("only finished Chat ok") }
+        XCTAssertTrue(finished, "\(log.all)")
+        await channel.close()
+        await server.stop()
+    }
+
     func testAnInterceptorCanRejectACallBeforeItIsSent() async throws {
         let server = try await TestServer.start()
         let channel = try server.channel { $0.interceptors = [Gate()] }
