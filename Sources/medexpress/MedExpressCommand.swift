@@ -51,6 +51,7 @@ struct MedExpressCommand {
                 try await ServeCommand(arguments.dropFirst(2)).run()
             case "interop-server":
                 try await InteropServerCommand(arguments.dropFirst(2)).run()
+            case "interop-client": try await InteropClientCommand(arguments.dropFirst(2)).run()
             case "help", "--help", "-h":
                 printLine(usage)
             default:
