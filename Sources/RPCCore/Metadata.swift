@@ -39,6 +39,11 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
         entries.append(Entry(key: key.lowercased(), value: value))
     }
 
+    /// Appends a value under a key known to be lower-case already (HTTP/2 header names are).
+    public mutating func add(lowercasedKey key: String, value: MetadataValue) {
+        entries.append(Entry(key: key, value: value))
+    }
+
     /// Removes every value of a key.
     public mutating func removeAll(_ key: String) {
         let key = key.lowercased()

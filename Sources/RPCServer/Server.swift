@@ -70,10 +70,14 @@ public final class Server: Sendable {
     /// `grace` to finish, then whatever remains is cancelled and the loops stop.
     public func shutdown(grace: Duration) async {
         let listeners = self.listeners.withLock { $0 }
+        // Awaited, so no listening socket outlives its loop.
         for listener in listeners {
-            listener.loop.execute {
-                listener.stopAccepting()
-                listener.drainAll()
+            await withCheckedContinuation { continuation in
+                listener.loop.execute {
+                    listener.stopAccepting()
+                    listener.drainAll()
+                    continuation.resume()
+                }
             }
         }
         let core = self.core
@@ -93,7 +97,12 @@ public final class Server: Sendable {
         if !drained {
             core.log.warning("grace period over: cancelling calls still in progress")
             for listener in listeners {
-                listener.loop.execute { listener.forceCloseAll() }
+                await withCheckedContinuation { continuation in
+                    listener.loop.execute {
+                        listener.forceCloseAll()
+                        continuation.resume()
+                    }
+                }
             }
             await core.waitForAllConnectionsClosed()
         }

@@ -9,6 +9,7 @@ struct MedExpressCommand {
     commands:
       serve            run the MedExpress RPC server (TLS on; a development CA is made on first start)
       interop-server   serve grpc.testing.TestService for gRPC interop tests and benchmarks
+      interop-client   run one gRPC interop test case with ClientKit against any server
 
     serve options:
       --data-dir DIR               data directory (default ./data)

@@ -94,11 +94,15 @@ public struct HTTP2HeaderBlock: Sendable {
     func withNameValues<R>(_ body: (UnsafeMutablePointer<nghttp2_nv>?, Int) -> R) -> R {
         bytes.withUnsafeBytes { raw in
             let base = UnsafeMutablePointer(mutating: raw.bindMemory(to: UInt8.self).baseAddress)
-            var nvs = fields.map { field in
-                nghttp2_nv(name: base.map { $0 + field.nameOffset }, value: base.map { $0 + field.valueOffset },
-                           namelen: field.nameCount, valuelen: field.valueCount, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            // On the stack: header blocks are built per response on the hot path.
+            return withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: fields.count) { nvs in
+                for (index, field) in fields.enumerated() {
+                    nvs.initializeElement(at: index, to: nghttp2_nv(
+                        name: base.map { $0 + field.nameOffset }, value: base.map { $0 + field.valueOffset },
+                        namelen: field.nameCount, valuelen: field.valueCount, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
+                }
+                return body(nvs.baseAddress, fields.count)
             }
-            return nvs.withUnsafeMutableBufferPointer { body($0.baseAddress, $0.count) }
         }
     }
 }

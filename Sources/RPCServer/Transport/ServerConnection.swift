@@ -5,7 +5,7 @@ import RPCCore
 final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     let loop: EventLoop
     let server: ServerCore
-    unowned let listener: Listener
+    let listener: Listener
     let limits: ServerLimits
     let id: UInt64
     private(set) var channel: SocketChannel!
@@ -59,8 +59,9 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
         }
         session = HTTP2Session(isServer: true, limits: limits.http2, delegate: self)
         channel = try SocketChannel(loop: loop, fd: fd, peerAddress: peerAddress, tls: tls, isConnecting: false, delegate: self)
-        handshakeTimer = loop.scheduleTimer(after: limits.handshakeTimeout) { [weak self] in
-            guard let self else { return }
+        // Timers hold the connection strongly (no weak references: they would put every retain of
+        // the connection on the runtime's slow path); closing the connection cancels them.
+        handshakeTimer = loop.scheduleTimer(after: limits.handshakeTimeout) { [self] in
             self.handshakeTimer = nil
             self.server.log.info("connection closed: handshake timeout", ["peer": peerAddress])
             self.channel.close(error: "handshake timeout")
@@ -222,8 +223,7 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
 
     private func armIdleTimer() {
         guard idleTimer == nil, streams.isEmpty, !isDraining else { return }
-        idleTimer = loop.scheduleTimer(after: limits.idleTimeout) { [weak self] in
-            guard let self else { return }
+        idleTimer = loop.scheduleTimer(after: limits.idleTimeout) { [self] in
             self.idleTimer = nil
             guard self.streams.isEmpty else { return }
             self.server.log.debug("connection idle: closing", ["peer": self.channel.peerAddress])

@@ -116,8 +116,10 @@ final class ServerCore: Sendable {
                                     cancellation: stream.cancellation)
         stream.context = context
         if let timeout {
-            stream.deadlineTimer = stream.loop.scheduleTimer(after: timeout) { [weak stream] in
-                stream?.deadlineExpired(after: timeout)
+            // A strong reference (weak ones slow every retain of the stream); finishing or
+            // closing the stream cancels the timer.
+            stream.deadlineTimer = stream.loop.scheduleTimer(after: timeout) {
+                stream.deadlineExpired(after: timeout)
             }
         }
         let interceptors = self.interceptors

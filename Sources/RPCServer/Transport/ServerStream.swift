@@ -1,4 +1,5 @@
 import CNGHTTP2
+import Glibc
 import RPCCore
 
 /// One incoming gRPC call on one HTTP/2 stream. Its state is confined to the connection's event
@@ -59,7 +60,8 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     // MARK: Headers (loop thread)
 
     /// Takes one request header; counts its size against the header-list limit (which nghttp2
-    /// advertises but does not enforce).
+    /// advertises but does not enforce). Known names are matched on their bytes: only values
+    /// that are kept become Strings.
     func addHeader(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         // RFC 9113 §6.5.2: the size of a field is its name and value lengths plus 32.
         headerListBytes += name.count + value.count + 32
@@ -69,29 +71,44 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             return
         }
         guard !headerListOverflow else { return }
-        let name = String(decoding: name, as: UTF8.self)
-        let text = String(decoding: value, as: UTF8.self)
-        switch name {
-        case ":path": path = text
-        case ":method": httpMethod = text
-        case ":scheme", ":authority": break
-        case "content-type": contentType = text
-        case "te": te = text
-        case "grpc-timeout": timeoutText = text
-        case "grpc-encoding": requestEncoding = text
-        case "grpc-accept-encoding":
-            acceptsGzip = text.split(separator: ",").contains { $0.trimmingSpaces == "gzip" }
-        default:
-            if name.hasPrefix(":") { return }
-            if name.hasSuffix("-bin") {
-                guard let bytes = Base64.decode(text) else {
-                    invalidHeader = "metadata \(name) is not valid base64"
-                    return
-                }
-                requestMetadata.add(name, binary: bytes)
-            } else {
-                requestMetadata.add(name, text)
+        if name.first == UInt8(ascii: ":") {
+            if HeaderName.matches(name, ":path") {
+                path = String(decoding: value, as: UTF8.self)
+            } else if HeaderName.matches(name, ":method") {
+                httpMethod = String(decoding: value, as: UTF8.self)
             }
+            return
+        }
+        switch name.count {
+        case 2 where HeaderName.matches(name, "te"):
+            te = String(decoding: value, as: UTF8.self)
+            return
+        case 12 where HeaderName.matches(name, "content-type"):
+            contentType = String(decoding: value, as: UTF8.self)
+            return
+        case 12 where HeaderName.matches(name, "grpc-timeout"):
+            timeoutText = String(decoding: value, as: UTF8.self)
+            return
+        case 13 where HeaderName.matches(name, "grpc-encoding"):
+            requestEncoding = String(decoding: value, as: UTF8.self)
+            return
+        case 20 where HeaderName.matches(name, "grpc-accept-encoding"):
+            acceptsGzip = String(decoding: value, as: UTF8.self).split(separator: ",").contains { $0.trimmingSpaces == "gzip" }
+            return
+        default:
+            break
+        }
+        // HTTP/2 header names arrive lower-cased (nghttp2 rejects others).
+        let key = String(decoding: name, as: UTF8.self)
+        let text = String(decoding: value, as: UTF8.self)
+        if key.hasSuffix("-bin") {
+            guard let bytes = Base64.decode(text) else {
+                invalidHeader = "metadata \(key) is not valid base64"
+                return
+            }
+            requestMetadata.add(lowercasedKey: key, value: .binary(bytes))
+        } else {
+            requestMetadata.add(lowercasedKey: key, value: .string(text))
         }
     }
 
@@ -258,12 +275,9 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     // MARK: Response (loop thread)
 
     private func sendResponseHeaders() {
-        var headers = HTTP2HeaderBlock()
-        headers.add(":status", "200")
-        headers.add("content-type", "application/grpc")
-        if acceptsGzip { headers.add("grpc-encoding", "gzip") }
-        headers.add("grpc-accept-encoding", "identity,gzip")
-        if let context { addMetadata(context.initialMetadata, to: &headers) }
+        let initialMetadata = context?.initialMetadata ?? Metadata()
+        var headers = acceptsGzip ? ResponseHeaders.okGzip : ResponseHeaders.ok
+        if !initialMetadata.isEmpty { addMetadata(initialMetadata, to: &headers) }
         responseHeadersSent = true
         connection.session.submitResponse(streamID: id, headers: headers, hasBody: true)
     }
@@ -288,7 +302,11 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             addStatus(status, metadata: metadata, to: &block)
             connection.session.submitResponse(streamID: id, headers: block, hasBody: false)
         } else {
-            addStatus(status, metadata: metadata, to: &block)
+            if status.code == .ok && status.message.isEmpty && metadata.isEmpty {
+                block = ResponseHeaders.okTrailers
+            } else {
+                addStatus(status, metadata: metadata, to: &block)
+            }
             trailers = block
             if bodyDeferred {
                 bodyDeferred = false
@@ -396,6 +414,34 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             sendWaiters.removeAll()
             for waiter in waiters { waiter.resume(throwing: terminalError ?? status) }
         }
+    }
+}
+
+/// The header blocks most responses use, built once.
+enum ResponseHeaders {
+    static let ok = make(gzip: false)
+    static let okGzip = make(gzip: true)
+    static let okTrailers: HTTP2HeaderBlock = {
+        var block = HTTP2HeaderBlock()
+        block.add("grpc-status", "0")
+        return block
+    }()
+
+    private static func make(gzip: Bool) -> HTTP2HeaderBlock {
+        var headers = HTTP2HeaderBlock()
+        headers.add(":status", "200")
+        headers.add("content-type", "application/grpc")
+        if gzip { headers.add("grpc-encoding", "gzip") }
+        headers.add("grpc-accept-encoding", "identity,gzip")
+        return headers
+    }
+}
+
+/// Byte-level matching of header names, so known headers cost no String.
+enum HeaderName {
+    static func matches(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        guard bytes.count == literal.utf8CodeUnitCount, let base = bytes.baseAddress else { return false }
+        return memcmp(base, literal.utf8Start, bytes.count) == 0
     }
 }
 
