@@ -25,18 +25,18 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
 
     /// Appends a text value. The key is lower-cased.
     public mutating func add(_ key: String, _ value: String) {
-        entries.append(Entry(key: key.lowercased(), value: .string(value)))
+        entries.append(Entry(key: Self.normalized(key), value: .string(value)))
     }
 
     /// Appends a binary value; the key must end in `-bin`.
     public mutating func add(_ key: String, binary value: [UInt8]) {
         precondition(key.hasSuffix("-bin"), "binary metadata keys end in -bin")
-        entries.append(Entry(key: key.lowercased(), value: .binary(value)))
+        entries.append(Entry(key: Self.normalized(key), value: .binary(value)))
     }
 
     /// Appends a value as it is.
     public mutating func add(_ key: String, value: MetadataValue) {
-        entries.append(Entry(key: key.lowercased(), value: value))
+        entries.append(Entry(key: Self.normalized(key), value: value))
     }
 
     /// Appends a value under a key known to be lower-case already (HTTP/2 header names are).
@@ -46,7 +46,7 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
 
     /// Removes every value of a key.
     public mutating func removeAll(_ key: String) {
-        let key = key.lowercased()
+        let key = Self.normalized(key)
         entries.removeAll { $0.key == key }
     }
 
@@ -56,9 +56,14 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
         add(key, value)
     }
 
+    /// `key` lower-cased, without allocating when it already is (the usual case).
+    private static func normalized(_ key: String) -> String {
+        key.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? key.lowercased() : key
+    }
+
     /// The first text value of a key.
     public subscript(key: String) -> String? {
-        let key = key.lowercased()
+        let key = Self.normalized(key)
         for entry in entries where entry.key == key {
             if case .string(let text) = entry.value { return text }
         }
@@ -67,13 +72,15 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
 
     /// Every value of a key, in order.
     public func values(_ key: String) -> [MetadataValue] {
-        let key = key.lowercased()
-        return entries.filter { $0.key == key }.map(\.value)
+        let key = Self.normalized(key)
+        var found: [MetadataValue] = []
+        for entry in entries where entry.key == key { found.append(entry.value) }
+        return found
     }
 
     /// The first binary value of a `-bin` key.
     public func binary(_ key: String) -> [UInt8]? {
-        let key = key.lowercased()
+        let key = Self.normalized(key)
         for entry in entries where entry.key == key {
             if case .binary(let bytes) = entry.value { return bytes }
         }

@@ -158,6 +158,11 @@ public enum Socket {
         }
     }
 
+    /// The text before the terminating NUL of a C character buffer.
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     private static func describe(_ storage: sockaddr_storage) -> String {
         var storage = storage
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
@@ -169,7 +174,7 @@ public enum Socket {
                     _ = inet_ntop(AF_INET, &address, &buffer, socklen_t(buffer.count))
                 }
             }
-            return "\(String(cString: buffer)):\(port(of: storage))"
+            return "\(text(buffer)):\(port(of: storage))"
         case AF_INET6:
             withUnsafePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
@@ -177,7 +182,7 @@ public enum Socket {
                     _ = inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count))
                 }
             }
-            return "[\(String(cString: buffer))]:\(port(of: storage))"
+            return "[\(text(buffer))]:\(port(of: storage))"
         default:
             return "unknown"
         }
