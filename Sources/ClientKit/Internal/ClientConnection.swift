@@ -22,18 +22,12 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     private(set) var session: HTTP2Session!
     private var channel: SocketChannel?
     private var streams: [Int32: ClientStream] = [:]
-    private var output: [UInt8] = []
+    private var writer = HTTP2FrameWriter()
     private var flushScheduled = false
     private var wasActive = false
     private var connectTimer: TimerID?
     private var keepaliveTimer: TimerID?
     private var pingAckTimer: TimerID?
-
-    /// Request bytes serialized per write.
-    static let outputChunkBytes = 64 * 1024
-    /// Bytes the socket has not taken above which no more frames are serialized (and reading
-    /// pauses): a server that does not read cannot make the client buffer without bound.
-    static let maxPendingOutputBytes = 512 * 1024
 
     init(core: ChannelCore) {
         self.core = core
@@ -170,25 +164,8 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     }
 
     private func flush() {
-        guard let channel, channel.isActive else { return }
-        while channel.pendingOutputBytes < Self.maxPendingOutputBytes {
-            output.removeAll(keepingCapacity: true)
-            do {
-                try session.produceOutput(into: &output, limit: Self.outputChunkBytes)
-            } catch {
-                channel.close(error: "HTTP/2 session failed: \(error)")
-                return
-            }
-            guard !output.isEmpty else { break }
-            output.withUnsafeBytes { channel.write($0) }
-            guard channel.isOpen else { return }
-        }
-        if channel.pendingOutputBytes >= Self.maxPendingOutputBytes {
-            channel.setReadingPaused(true)
-        }
-        if !session.isAlive && channel.pendingOutputBytes == 0 {
-            channel.close()
-        }
+        guard let channel else { return }
+        writer.flush(session, to: channel)
     }
 
     // MARK: Keepalive

@@ -49,9 +49,7 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
     private var responseEncoding: String?
     private var initialMetadata: Metadata?
     private var metadataWaiters: [CheckedContinuation<Metadata, any Error>] = []
-    private var deframer: MessageDeframer
-    private var inbound: [(message: FramedMessage, uncreditedBytes: Int)] = []
-    private var inboundHead = 0
+    private var inbound: InboundMessageQueue
     private var receiveWaiter: CheckedContinuation<ReceivedMessage?, any Error>?
     /// The call's status, once known; it never changes after.
     private(set) var finalStatus: Status?
@@ -67,7 +65,7 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
         self.observer = observer
         self.countsAsCall = countsAsCall
         self.block = ResponseHeaderBlock(maxBytes: Int(channel.configuration.http2.maxHeaderListBytes))
-        self.deframer = MessageDeframer(maxMessageBytes: channel.configuration.maxReceiveMessageBytes)
+        self.inbound = InboundMessageQueue(maxMessageBytes: channel.configuration.maxReceiveMessageBytes)
     }
 
     // MARK: Starting (loop thread)
@@ -267,19 +265,10 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
             connection.session.consume(streamID: streamID, count: bytes.count)
             return
         }
-        let partialBefore = deframer.partialMessageBytesBuffered
-        deframer.append(bytes)
-        var completedBytes = 0
-        var isFirst = true
         do {
-            while let message = try deframer.next() {
-                let uncredited = isFirst ? message.wireBytes - partialBefore : message.wireBytes
-                isFirst = false
-                completedBytes += uncredited
-                inbound.append((message, uncredited))
-            }
+            returnCredit(try inbound.append(bytes))
         } catch {
-            connection.session.consume(streamID: streamID, count: bytes.count - completedBytes)
+            returnCredit(inbound.releaseAll())
             switch error {
             case .messageTooLarge(let declared, let limit):
                 abort(Status(.resourceExhausted, "response message of \(declared) bytes exceeds the limit of \(limit) bytes"))
@@ -288,14 +277,25 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
             }
             return
         }
-        connection.session.consume(streamID: streamID, count: bytes.count - completedBytes)
         deliverIfWaiting()
+    }
+
+    /// Returns flow-control credit: on the stream while it is open, else on the connection
+    /// (a closed stream's bytes still count against the connection window).
+    private func returnCredit(_ bytes: Int) {
+        guard bytes > 0, let creditConnection else { return }
+        if let streamID {
+            creditConnection.session.consume(streamID: streamID, count: bytes)
+        } else {
+            creditConnection.session.consumeConnection(count: bytes)
+        }
+        creditConnection.scheduleFlush()
     }
 
     /// The server ended the stream on a DATA frame, without trailers.
     func dataEndStream() {
         guard finalStatus == nil else { return }
-        if deframer.hasPartialMessage {
+        if inbound.hasPartialMessage {
             abort(Status(.internalError, "the response ended inside a message"))
             return
         }
@@ -319,7 +319,7 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
             outboundOffset = 0
             bodyDeferred = false
             endStreamSent = false
-            deframer = MessageDeframer(maxMessageBytes: configuration.maxReceiveMessageBytes)
+            inbound = InboundMessageQueue(maxMessageBytes: configuration.maxReceiveMessageBytes)
             loop.executeLocal { [self] in core.start(self) }
             return
         }
@@ -338,7 +338,7 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
 
     private func deliverIfWaiting() {
         guard let waiter = receiveWaiter else { return }
-        if inboundHead < inbound.count {
+        if inbound.hasMessage {
             receiveWaiter = nil
             do {
                 waiter.resume(returning: try takeInbound())
@@ -356,21 +356,8 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
     }
 
     private func takeInbound() throws(Status) -> ReceivedMessage {
-        let (message, uncredited) = inbound[inboundHead]
-        inboundHead += 1
-        if inboundHead == inbound.count {
-            inbound.removeAll(keepingCapacity: true)
-            inboundHead = 0
-        }
-        if let creditConnection {
-            // Credit of a closed stream still counts against the connection window.
-            if let streamID {
-                creditConnection.session.consume(streamID: streamID, count: uncredited)
-            } else {
-                creditConnection.session.consumeConnection(count: uncredited)
-            }
-            creditConnection.scheduleFlush()
-        }
+        guard let (message, credit) = inbound.take() else { preconditionFailure("takeInbound without a message") }
+        returnCredit(credit)
         guard message.compressed else { return ReceivedMessage(bytes: message.payload, wasCompressed: false) }
         guard responseEncoding == "gzip" else {
             let status = Status(.internalError,
@@ -401,11 +388,10 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
             connection.session.resetStream(streamID: streamID, errorCode: NGHTTP2_CANCEL.rawValue)
             connection.scheduleFlush()
         }
-        for entry in inbound[inboundHead...] {
-            creditConnection?.session.consumeConnection(count: entry.uncreditedBytes)
+        if let creditConnection {
+            let held = inbound.releaseAll()
+            if held > 0 { creditConnection.session.consumeConnection(count: held) }
         }
-        inbound.removeAll()
-        inboundHead = 0
         finish(status)
     }
 

@@ -11,19 +11,13 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     private(set) var channel: SocketChannel!
     private(set) var session: HTTP2Session!
     private var streams: [Int32: ServerStream] = [:]
-    private var output: [UInt8] = []
+    private var writer = HTTP2FrameWriter()
     private var flushScheduled = false
     private var handshakeTimer: TimerID?
     private var idleTimer: TimerID?
     private var prefaceReceived = false
     private(set) var isDraining = false
     private var peer: PeerInfo?
-
-    /// Response bytes serialized per write: large enough to batch many small responses.
-    static let outputChunkBytes = 64 * 1024
-    /// Bytes the socket has not taken above which no more frames are serialized (and reading
-    /// pauses): a peer that does not read cannot make the server buffer without bound.
-    static let maxPendingOutputBytes = 512 * 1024
 
     private var compressor: GzipCompressor?
     private var decompressor: GzipDecompressor?
@@ -128,25 +122,8 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     }
 
     private func flush() {
-        guard let channel, channel.isActive else { return }
-        while channel.pendingOutputBytes < Self.maxPendingOutputBytes {
-            output.removeAll(keepingCapacity: true)
-            do {
-                try session.produceOutput(into: &output, limit: Self.outputChunkBytes)
-            } catch {
-                channel.close(error: "\(error)")
-                return
-            }
-            guard !output.isEmpty else { break }
-            output.withUnsafeBytes { channel.write($0) }
-            guard channel.isOpen else { return }
-        }
-        if channel.pendingOutputBytes >= Self.maxPendingOutputBytes {
-            channel.setReadingPaused(true)
-        }
-        if !session.isAlive && channel.pendingOutputBytes == 0 {
-            channel.close()
-        }
+        guard let channel else { return }
+        writer.flush(session, to: channel)
     }
 
     // MARK: HTTP2SessionDelegate

@@ -24,12 +24,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     var invalidHeader: String?
 
     // Request messages.
-    private var deframer: MessageDeframer
-    private var inbound: [(message: FramedMessage, uncreditedBytes: Int)] = []
-    private var inboundHead = 0
-    /// Bytes of the incomplete message whose credit went back early / is still held.
-    private var partialCreditedBytes = 0
-    private var partialUncreditedBytes = 0
+    private var inbound: InboundMessageQueue
     private var inboundFinished = false
     private var inboundError: Status?
     private var receiveWaiter: CheckedContinuation<ReceivedMessage?, any Error>?
@@ -54,7 +49,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     init(id: Int32, connection: ServerConnection) {
         self.id = id
         self.connection = connection
-        self.deframer = MessageDeframer(maxMessageBytes: connection.limits.maxReceiveMessageBytes)
+        self.inbound = InboundMessageQueue(maxMessageBytes: connection.limits.maxReceiveMessageBytes)
     }
 
     // MARK: Headers (loop thread)
@@ -114,29 +109,16 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
 
     // MARK: Request body (loop thread)
 
-    /// Takes a DATA chunk. Credit for bytes of complete messages returns only when the handler
-    /// takes them, so a slow handler slows its sender. The message still being assembled gets
-    /// credit only while no complete message waits (the handler is keeping up): a message may be
-    /// larger than the window, and must be able to complete. So at most the stream window plus
-    /// one maximum message is held per call.
+    /// Takes a DATA chunk; credit returns as `InboundMessageQueue` says (as the handler takes messages).
     func receiveData(_ bytes: UnsafeRawBufferPointer) {
         guard !isFinished, inboundError == nil else {
             connection.session.consume(streamID: id, count: bytes.count)
             return
         }
-        deframer.append(bytes)
-        var uncredited = partialUncreditedBytes + bytes.count
-        var completedAny = false
         do {
-            while let message = try deframer.next() {
-                let messageUncredited = message.wireBytes - (completedAny ? 0 : partialCreditedBytes)
-                completedAny = true
-                uncredited -= messageUncredited
-                inbound.append((message, messageUncredited))
-            }
+            returnCredit(try inbound.append(bytes))
         } catch {
-            connection.session.consume(streamID: id, count: uncredited)
-            partialUncreditedBytes = 0
+            returnCredit(inbound.releaseAll())
             switch error {
             case .messageTooLarge(let declared, let limit):
                 failInbound(Status(.resourceExhausted, "request message of \(declared) bytes exceeds the limit of \(limit) bytes"))
@@ -145,27 +127,20 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             }
             return
         }
-        if completedAny { partialCreditedBytes = 0 }
-        partialUncreditedBytes = uncredited
-        creditPartialMessageIfIdle()
         deliverIfWaiting()
     }
 
-    /// Returns the credit of the incomplete message when no complete message is waiting.
-    private func creditPartialMessageIfIdle() {
-        guard inboundHead == inbound.count, partialUncreditedBytes > 0 else { return }
-        connection.session.consume(streamID: id, count: partialUncreditedBytes)
-        partialCreditedBytes += partialUncreditedBytes
-        partialUncreditedBytes = 0
+    private func returnCredit(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        connection.session.consume(streamID: id, count: bytes)
         connection.scheduleFlush()
     }
 
     /// The client half-closed the stream.
     func receiveEndStream() {
         inboundFinished = true
-        if deframer.hasPartialMessage {
-            inboundError = Status(.internalError,
-                                  "the request stream ended inside a message (\(deframer.bufferedBytes) bytes of an incomplete message)")
+        if inbound.hasPartialMessage {
+            inboundError = Status(.internalError, "the request stream ended inside a message")
         }
         deliverIfWaiting()
     }
@@ -180,7 +155,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
 
     private func deliverIfWaiting() {
         guard let waiter = receiveWaiter else { return }
-        if inboundHead < inbound.count {
+        if inbound.hasMessage {
             receiveWaiter = nil
             waiter.resume(with: Result { try takeInbound() })
         } else if inboundFinished || terminalError != nil {
@@ -194,15 +169,8 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     }
 
     private func takeInbound() throws(Status) -> ReceivedMessage {
-        let (message, uncredited) = inbound[inboundHead]
-        inboundHead += 1
-        if inboundHead == inbound.count {
-            inbound.removeAll(keepingCapacity: true)
-            inboundHead = 0
-        }
-        connection.session.consume(streamID: id, count: uncredited)
-        connection.scheduleFlush()
-        creditPartialMessageIfIdle()
+        guard let (message, credit) = inbound.take() else { preconditionFailure("takeInbound without a message") }
+        returnCredit(credit)
         guard message.compressed else { return ReceivedMessage(bytes: message.payload, wasCompressed: false) }
         guard requestEncoding == "gzip" else {
             throw Status(.internalError, "a request message is marked compressed but the call has no grpc-encoding")
@@ -223,7 +191,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     func receive() async throws -> ReceivedMessage? {
         if !loop.inEventLoop { await hopToLoop() }
         if let error = terminalError { throw error }
-        if inboundHead < inbound.count { return try takeInbound() }
+        if inbound.hasMessage { return try takeInbound() }
         if inboundFinished {
             if let error = inboundError { throw error }
             return nil
@@ -387,6 +355,9 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     /// The HTTP/2 stream closed (normally, or reset by the client, or the connection went away).
     func closed(errorCode: UInt32) {
         isClosed = true
+        // Bytes still held count against the connection window until consumed.
+        let held = inbound.releaseAll()
+        if held > 0 { connection.session.consumeConnection(count: held) }
         if let timer = deadlineTimer {
             loop.cancelTimer(timer)
             deadlineTimer = nil
