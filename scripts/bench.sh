@@ -3,7 +3,9 @@
 # Compares medexpress interop-server with nghttpd serving the identical response bytes as a
 # static file (this machine's HTTP/2 ceiling) and with a grpcio server, over h2c and TLS, at
 # -c 16 -m 32 (load) and -c 1 -m 1 (one call at a time). Prints requests/s, latency percentiles
-# and the server's CPU time per request, then the ratios. Environment: BENCH_DURATION (10s).
+# and the server's CPU time per request, then the ratios. Then the same medexpress server under
+# ClientKit's own load generator (medexpress bench-client) instead of h2load, for comparison.
+# Environment: BENCH_DURATION (10s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -106,6 +108,48 @@ for transport in h2c tls; do
   start_server grpcio-$transport "$python" Tests/interop/grpcio_test_server.py --port 0 "${grpc_tls[@]}"
   measure "grpcio-$transport-load" grpcio "$transport" "$scheme://127.0.0.1:$port$path" 16 32
   measure "grpcio-$transport-serial" grpcio "$transport" "$scheme://127.0.0.1:$port$path" 1 1
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+done
+
+# ClientKit as the load generator against the same server: bench-client on the client CPU,
+# 512 calls in flight over one connection (load) and one at a time (serial). Like measure: a
+# warm-up run first, then the server's CPU ticks around the measured run (which therefore also
+# holds its connection set-up, well under a millisecond of server CPU).
+bench_seconds=$(python3 -c '
+import re, sys
+m = re.fullmatch(r"([0-9.]+)(ms|us|s|m|h)?", sys.argv[1])
+if not m: sys.exit("BENCH_DURATION: cannot read " + sys.argv[1])
+print(float(m.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1, None: 1, "m": 60, "h": 3600}[m.group(2)])' "$duration")
+# measure_clientkit LABEL TRANSPORT CONCURRENCY [bench-client TLS options]
+measure_clientkit() {
+  local label=$1 transport=$2 c=$3
+  shift 3
+  local client=(taskset -c "$client_cpu" "$bin" bench-client --target "127.0.0.1:$port" --concurrency "$c" "$@")
+  "${client[@]}" --warmup-seconds 0 --duration-seconds 1 >/dev/null 2>&1 || true
+  local before after client_json
+  before=$(cpu_ticks "$server_pid")
+  client_json=$("${client[@]}" --warmup-seconds 0 --duration-seconds "$bench_seconds" 2>"$work/$label.err") || true
+  after=$(cpu_ticks "$server_pid")
+  [ -n "$client_json" ] || client_json='{"rps": 0.0, "succeeded": 0, "failed": -1, "p50_us": NaN, "p90_us": NaN, "p99_us": NaN, "client_cpu_us_per_request": NaN}'
+  [ -s "$work/$label.err" ] && sed 's/^/    /' "$work/$label.err"
+  local json
+  json=$(python3 -c '
+import json, sys
+report = json.loads(sys.argv[1])
+cpu_seconds = (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4])
+report["server_cpu_us_per_request"] = cpu_seconds * 1e6 / report["succeeded"] if report["succeeded"] else float("nan")
+print(json.dumps(report))' "$client_json" "$before" "$after" "$ticks")
+  echo "{\"label\": \"$label\", \"target\": \"medexpress\", \"transport\": \"$transport\", \"load\": \"clientkit --concurrency $c\", \"report\": $json}" >>"$results"
+  printf '  %-34s %s\n' "$label" "$json"
+}
+
+for transport in h2c tls; do
+  tls_args=(); client_tls=()
+  [ "$transport" = tls ] && { tls_args=(--use_tls --cert "$work/cert.pem" --key "$work/key.pem"); client_tls=(--ca "$work/cert.pem" --server-name localhost); }
+  echo "== ClientKit load generator ($transport)"
+  start_server clientkit-$transport "$bin" interop-server --port 0 --event-loops 1 --log-level warning "${tls_args[@]}"
+  measure_clientkit "clientkit-$transport-load" "$transport" 512 "${client_tls[@]}"
+  measure_clientkit "clientkit-$transport-serial" "$transport" 1 "${client_tls[@]}"
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 done
 

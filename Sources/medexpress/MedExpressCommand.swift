@@ -10,6 +10,7 @@ struct MedExpressCommand {
       serve            run the MedExpress RPC server (TLS on; a development CA is made on first start)
       interop-server   serve grpc.testing.TestService for gRPC interop tests and benchmarks
       interop-client   run one gRPC interop test case with ClientKit against any server
+      bench-client     load a TestService server with ClientKit (--target HOST:PORT [--ca FILE --server-name NAME] [--connections N] [--concurrency C] [--duration-seconds S] [--warmup-seconds W] [--payload-bytes B]); one JSON line
 
     serve options:
       --data-dir DIR               data directory (default ./data)
@@ -53,6 +54,7 @@ struct MedExpressCommand {
             case "interop-server":
                 try await InteropServerCommand(arguments.dropFirst(2)).run()
             case "interop-client": try await InteropClientCommand(arguments.dropFirst(2)).run()
+            case "bench-client": try await BenchClientCommand(arguments.dropFirst(2)).run()
             case "help", "--help", "-h":
                 printLine(usage)
             default:
