@@ -5,12 +5,21 @@ import CProtobufC
 /// Generated code builds the protoc-c struct tree of a message inside an arena, packs it, and drops
 /// the arena; no allocation outlives the `encode` call. Not thread-safe: one arena per encoding.
 public final class ProtoArena {
-    private var blocks: [UnsafeMutableRawPointer] = []
+    /// Bytes per block: one block holds a typical message's whole C tree, so encoding costs one
+    /// allocation instead of one per struct, string and byte field.
+    static let blockBytes = 4096
+
+    private var block: UnsafeMutableRawPointer?
+    private var blockUsed = 0
+    private var blockCapacity = 0
+    /// Blocks filled before the current one (empty for most messages).
+    private var fullBlocks: [UnsafeMutableRawPointer] = []
 
     public init() {}
 
     deinit {
-        for block in blocks { block.deallocate() }
+        block?.deallocate()
+        for full in fullBlocks { full.deallocate() }
     }
 
     /// Zeroed memory for `count` values of the C type `T` (at least one, so the pointer is never
@@ -19,10 +28,24 @@ public final class ProtoArena {
         precondition(count >= 0, "negative allocation count")
         let capacity = max(count, 1)
         let byteCount = MemoryLayout<T>.stride * capacity
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: MemoryLayout<T>.alignment)
+        let raw = bump(byteCount: byteCount, alignment: max(MemoryLayout<T>.alignment, 8))
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
-        blocks.append(raw)
         return raw.bindMemory(to: T.self, capacity: capacity)
+    }
+
+    private func bump(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+        let start = (blockUsed + alignment - 1) & ~(alignment - 1)
+        if let block, start + byteCount <= blockCapacity {
+            blockUsed = start + byteCount
+            return block + start
+        }
+        if let block { fullBlocks.append(block) }
+        let size = max(Self.blockBytes, byteCount)
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        block = fresh
+        blockCapacity = size
+        blockUsed = byteCount
+        return fresh
     }
 
     /// A protoc-c message struct set to its defaults by the generated `..._init` function.

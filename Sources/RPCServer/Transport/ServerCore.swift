@@ -66,17 +66,17 @@ final class ServerCore: Sendable {
                                          "request headers exceed the limit of \(limits.http2.maxHeaderListBytes) bytes"))
             return
         }
-        guard stream.httpMethod == "POST" else {
-            stream.finish(status: Status(.internalError, "gRPC requires the POST method, got \(stream.httpMethod ?? "none")"),
+        guard stream.isPost else {
+            stream.finish(status: Status(.internalError, "gRPC requires the POST method, got \(stream.otherMethod ?? "none")"),
                           httpStatus: 405)
             return
         }
-        guard let contentType = stream.contentType, contentType.hasPrefix("application/grpc") else {
-            stream.finish(status: Status(.invalidArgument, "unsupported content-type \(stream.contentType ?? "(none)"): expected application/grpc"),
+        guard stream.isGRPCContentType else {
+            stream.finish(status: Status(.invalidArgument, "unsupported content-type \(stream.otherContentType ?? "(none)"): expected application/grpc"),
                           httpStatus: 415)
             return
         }
-        guard stream.te == "trailers" else {
+        guard stream.hasTrailersTE else {
             stream.finish(status: Status(.invalidArgument, "missing header te: trailers (required by gRPC over HTTP/2)"))
             return
         }
@@ -108,11 +108,15 @@ final class ServerCore: Sendable {
             return
         }
 
-        let requestID = stream.requestMetadata["x-request-id"].flatMap { RequestID.isAcceptable($0) ? $0 : nil }
-            ?? "\(requestIDPrefix)-\(String(stream.connection.id, radix: 16))-\(stream.id)"
+        let requestID: ServerContext.RequestIDSource
+        if let given = stream.requestMetadata["x-request-id"], RequestID.isAcceptable(given) {
+            requestID = .given(given)
+        } else {
+            requestID = .generated(prefix: requestIDPrefix, connection: stream.connection.id, stream: stream.id)
+        }
         let deadline = timeout.map { ContinuousClock.now + $0 }
         let context = ServerContext(method: method.descriptor, requestMetadata: stream.requestMetadata,
-                                    deadline: deadline, peer: peer, requestID: requestID,
+                                    deadline: deadline, peer: peer, requestIDSource: requestID,
                                     cancellation: stream.cancellation)
         stream.context = context
         if let timeout {
@@ -136,7 +140,7 @@ final class ServerCore: Sendable {
             } catch is CancellationError {
                 status = Status(.cancelled, "the call was cancelled")
             } catch {
-                log.error("handler failed", ["method": method.descriptor.path, "request_id": requestID, "error": "\(error)"])
+                log.error("handler failed", ["method": method.descriptor.path, "request_id": context.requestID, "error": "\(error)"])
                 status = Status(.unknown, "the handler failed: \(type(of: error))")
             }
             if stream.loop.inEventLoop {

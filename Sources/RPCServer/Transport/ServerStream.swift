@@ -12,9 +12,13 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
 
     // Request head, filled while headers arrive.
     var path: String?
-    var httpMethod: String?
-    var contentType: String?
-    var te: String?
+    /// Whether `:method` is POST; otherwise the method, for the error message.
+    var isPost = false
+    var otherMethod: String?
+    /// Whether `content-type` starts with application/grpc; otherwise its value, for the error.
+    var isGRPCContentType = false
+    var otherContentType: String?
+    var hasTrailersTE = false
     var timeoutText: String?
     var requestEncoding: String?
     var acceptsGzip = false
@@ -70,16 +74,18 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             if HeaderName.matches(name, ":path") {
                 path = String(decoding: value, as: UTF8.self)
             } else if HeaderName.matches(name, ":method") {
-                httpMethod = String(decoding: value, as: UTF8.self)
+                isPost = HeaderName.matches(value, "POST")
+                if !isPost { otherMethod = String(decoding: value, as: UTF8.self) }
             }
             return
         }
         switch name.count {
         case 2 where HeaderName.matches(name, "te"):
-            te = String(decoding: value, as: UTF8.self)
+            hasTrailersTE = HeaderName.matches(value, "trailers")
             return
         case 12 where HeaderName.matches(name, "content-type"):
-            contentType = String(decoding: value, as: UTF8.self)
+            isGRPCContentType = HeaderName.hasPrefix(value, "application/grpc")
+            if !isGRPCContentType { otherContentType = String(decoding: value, as: UTF8.self) }
             return
         case 12 where HeaderName.matches(name, "grpc-timeout"):
             timeoutText = String(decoding: value, as: UTF8.self)
@@ -413,6 +419,11 @@ enum HeaderName {
     static func matches(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
         guard bytes.count == literal.utf8CodeUnitCount, let base = bytes.baseAddress else { return false }
         return memcmp(base, literal.utf8Start, bytes.count) == 0
+    }
+
+    static func hasPrefix(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        guard bytes.count >= literal.utf8CodeUnitCount, let base = bytes.baseAddress else { return false }
+        return memcmp(base, literal.utf8Start, literal.utf8CodeUnitCount) == 0
     }
 }
 

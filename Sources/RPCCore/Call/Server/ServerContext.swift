@@ -10,8 +10,24 @@ public final class ServerContext: Sendable {
     public let deadline: ContinuousClock.Instant?
     /// The connection's remote end.
     public let peer: PeerInfo
-    /// A server-assigned id for logs, unique per call.
-    public let requestID: String
+    /// An id for logs, unique per call: the client's `x-request-id` when the server accepted it,
+    /// else one the server made. Built when first asked for (most calls never are).
+    public var requestID: String {
+        switch requestIDSource {
+        case .given(let id): id
+        case .generated(let prefix, let connection, let stream): "\(prefix)-\(String(connection, radix: 16))-\(stream)"
+        }
+    }
+
+    /// Where a call's request id comes from.
+    public enum RequestIDSource: Sendable {
+        /// An id given as it is.
+        case given(String)
+        /// An id made of a per-process prefix, the connection's number and the stream's.
+        case generated(prefix: String, connection: UInt64, stream: Int32)
+    }
+
+    private let requestIDSource: RequestIDSource
 
     private struct State {
         var initialMetadata = Metadata()
@@ -22,13 +38,19 @@ public final class ServerContext: Sendable {
     private let state = Mutex(State())
     private let cancellation: CallCancellation
 
-    public init(method: MethodDescriptor, requestMetadata: Metadata, deadline: ContinuousClock.Instant?,
+    public convenience init(method: MethodDescriptor, requestMetadata: Metadata, deadline: ContinuousClock.Instant?,
                 peer: PeerInfo, requestID: String, cancellation: CallCancellation = CallCancellation()) {
+        self.init(method: method, requestMetadata: requestMetadata, deadline: deadline, peer: peer,
+                  requestIDSource: .given(requestID), cancellation: cancellation)
+    }
+
+    public init(method: MethodDescriptor, requestMetadata: Metadata, deadline: ContinuousClock.Instant?,
+                peer: PeerInfo, requestIDSource: RequestIDSource, cancellation: CallCancellation) {
         self.method = method
         self.requestMetadata = requestMetadata
         self.deadline = deadline
         self.peer = peer
-        self.requestID = requestID
+        self.requestIDSource = requestIDSource
         self.cancellation = cancellation
     }
 
