@@ -58,7 +58,8 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
 
     /// `key` lower-cased, without allocating when it already is (the usual case).
     private static func normalized(_ key: String) -> String {
-        key.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? key.lowercased() : key
+        for byte in key.utf8 where byte >= 0x41 && byte <= 0x5A { return key.lowercased() }
+        return key
     }
 
     /// The first text value of a key.
