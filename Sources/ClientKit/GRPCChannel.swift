@@ -67,6 +67,9 @@ public final class GRPCChannel: RPCChannel {
                            serverName: serverName)
     }
 
+    /// The loop the channel's connections run on: unary calls run their awaits there.
+    public var preferredExecutor: (any TaskExecutor)? { loop }
+
     deinit {
         // Not closed: stop the loop without waiting (its thread may be the one running this).
         if ownsGroup, lifecycle.withLock({ $0.phase != .closed }) {

@@ -82,7 +82,8 @@ final class UnaryCall: ResponseMessageReceiving, Sendable {
         state.withLock { state in
             guard !state.sendClosed, !state.cancelled else { return }
             state.sendClosed = true
-            state.driver = Task { await self.drive() }
+            // On the channel's loop: the attempt's steps then need no thread hops.
+            state.driver = Task(executorPreference: channel.loop) { await self.drive() }
         }
     }
 

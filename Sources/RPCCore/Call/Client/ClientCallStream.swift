@@ -18,4 +18,12 @@ public protocol ClientCallStream: Sendable {
 public protocol RPCChannel: Sendable {
     /// Starts a call: sends the request headers with the metadata and options.
     func makeCall(_ method: MethodDescriptor, metadata: Metadata, options: CallOptions) async throws -> any ClientCallStream
+
+    /// The executor the channel's connections run on, if it has one: a unary call runs its
+    /// awaits there, so its steps do not hop between that thread and the caller's.
+    var preferredExecutor: (any TaskExecutor)? { get }
+}
+
+extension RPCChannel {
+    public var preferredExecutor: (any TaskExecutor)? { nil }
 }

@@ -88,10 +88,12 @@ extension RPCChannel {
     public func unary<Request, Response>(_ method: RPCMethod<Request, Response>, _ request: Request,
                                          metadata: Metadata = [:], options: CallOptions = CallOptions())
         async throws -> UnaryResponse<Response> {
-        let stream = try await makeCall(method.descriptor, metadata: metadata, options: options)
-        try await stream.send(request.encoded(), compressed: options.compression.map { $0 != .identity } ?? false)
-        try await stream.closeSend()
-        return try await receiveSingleResponse(stream)
+        try await withTaskExecutorPreference(preferredExecutor) {
+            let stream = try await makeCall(method.descriptor, metadata: metadata, options: options)
+            try await stream.send(request.encoded(), compressed: options.compression.map { $0 != .identity } ?? false)
+            try await stream.closeSend()
+            return try await receiveSingleResponse(stream)
+        }
     }
 
     /// Starts a server-streaming call.
