@@ -128,7 +128,7 @@ final class ServerCore: Sendable {
         }
         let interceptors = self.interceptors
         let log = self.log
-        stream.task = Task(executorPreference: stream.loop) {
+        let run: @Sendable () async -> Void = {
             let status: Status
             do {
                 try await Self.runChain(interceptors[...], context: context) {
@@ -148,6 +148,16 @@ final class ServerCore: Sendable {
             } else {
                 stream.loop.execute { stream.finish(status: status) }
             }
+        }
+        // The handler starts on the loop, at once, and runs until it first waits: a unary call
+        // whose request is complete is answered without a trip through the task queue. A call
+        // with one request message starts only once that message is in (END_STREAM), so its
+        // first step does not just wait for it.
+        stream.startHandler = {
+            stream.task = Task.immediate(executorPreference: stream.loop, operation: run)
+        }
+        if method.descriptor.type.isRequestStreaming {
+            stream.startHandlerIfPending()
         }
     }
 

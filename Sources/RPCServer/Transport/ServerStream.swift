@@ -47,6 +47,8 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     // The handler.
     var context: ServerContext?
     var task: Task<Void, Never>?
+    /// Starts the handler; kept until the request allows it (see `ServerCore.dispatch`).
+    var startHandler: (() -> Void)?
     var deadlineTimer: TimerID?
     let cancellation = CallCancellation()
 
@@ -149,6 +151,15 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             inboundError = Status(.internalError, "the request stream ended inside a message")
         }
         deliverIfWaiting()
+        startHandlerIfPending()
+    }
+
+    /// Starts the handler unless it has started or the call has already ended.
+    func startHandlerIfPending() {
+        guard let start = startHandler else { return }
+        startHandler = nil
+        guard !isFinished, !isClosed else { return }
+        start()
     }
 
     /// A request failure the handler cannot recover from: the call ends with this status at once.
@@ -260,6 +271,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     func finish(status: Status, httpStatus: Int = 200) {
         guard !isFinished, !isClosed else { return }
         isFinished = true
+        startHandler = nil
         if let timer = deadlineTimer {
             loop.cancelTimer(timer)
             deadlineTimer = nil
@@ -361,6 +373,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     /// The HTTP/2 stream closed (normally, or reset by the client, or the connection went away).
     func closed(errorCode: UInt32) {
         isClosed = true
+        startHandler = nil
         // Bytes still held count against the connection window until consumed.
         let held = inbound.releaseAll()
         if held > 0 { connection.session.consumeConnection(count: held) }
