@@ -60,3 +60,28 @@ final class MetadataRulesTests: XCTestCase {
         XCTAssertTrue(MetadataRules.isSendable(Metadata.Entry(key: "trace-bin", value: .binary([0, 255]))))
     }
 }
+
+final class HeaderStringCacheTests: XCTestCase {
+    private func string(_ cache: inout HeaderStringCache, _ text: String) -> String {
+        Array(text.utf8).withUnsafeBytes { cache.string(for: $0) }
+    }
+
+    func testSameBytesGiveTheSameStringAndOthersTheirOwn() {
+        var cache = HeaderStringCache()
+        XCTAssertEqual(string(&cache, "/grpc.testing.TestService/UnaryCall"), "/grpc.testing.TestService/UnaryCall")
+        XCTAssertEqual(string(&cache, "/grpc.testing.TestService/UnaryCall"), "/grpc.testing.TestService/UnaryCall")
+        XCTAssertEqual(string(&cache, "/grpc.testing.TestService/EmptyCall"), "/grpc.testing.TestService/EmptyCall")
+        XCTAssertEqual(string(&cache, ""), "")
+    }
+
+    func testMoreDistinctValuesThanItKeepsStayCorrect() {
+        var cache = HeaderStringCache()
+        for round in 0..<3 {
+            for i in 0..<(HeaderStringCache.capacity * 2) {
+                XCTAssertEqual(string(&cache, "value-\(i)"), "value-\(i)", "round \(round)")
+            }
+        }
+        let long = String(repeating: "x", count: HeaderStringCache.maxEntryBytes + 1)
+        XCTAssertEqual(string(&cache, long), long)
+    }
+}

@@ -19,6 +19,14 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     private(set) var isDraining = false
     private var peer: PeerInfo?
 
+    private var internedHeaders = HeaderStringCache()
+
+    /// A String for header bytes, reused from earlier requests on this connection when the bytes
+    /// are the same (clients send the same path and metadata again and again).
+    func internedString(_ bytes: UnsafeRawBufferPointer) -> String {
+        internedHeaders.string(for: bytes)
+    }
+
     private var compressor: GzipCompressor?
     private var decompressor: GzipDecompressor?
 

@@ -126,42 +126,11 @@ final class ServerCore: Sendable {
                 stream.deadlineExpired(after: timeout)
             }
         }
-        let interceptors = self.interceptors
-        let log = self.log
-        let run: @Sendable () async -> Void = {
-            let status: Status
-            do {
-                try await Self.runChain(interceptors[...], context: context) {
-                    try await method.handler(stream, context)
-                }
-                status = .ok
-            } catch let error as Status {
-                status = error
-            } catch is CancellationError {
-                status = Status(.cancelled, "the call was cancelled")
-            } catch {
-                log.error("handler failed", ["method": method.descriptor.path, "request_id": context.requestID, "error": "\(error)"])
-                status = Status(.unknown, "the handler failed: \(type(of: error))")
-            }
-            if stream.loop.inEventLoop {
-                stream.finish(status: status)
-            } else {
-                stream.loop.execute { stream.finish(status: status) }
-            }
-        }
-        // The handler starts on the loop, at once, and runs until it first waits: a unary call
-        // whose request is complete is answered without a trip through the task queue. A call
-        // with one request message starts only once that message is in (END_STREAM), so its
-        // first step does not just wait for it.
-        stream.startHandler = {
-            stream.task = Task.immediate(executorPreference: stream.loop, operation: run)
-        }
-        if method.descriptor.type.isRequestStreaming {
-            stream.startHandlerIfPending()
-        }
+        stream.prepareHandler(method, startNow: method.descriptor.type.isRequestStreaming)
     }
 
-    private static func runChain(_ interceptors: ArraySlice<any ServerInterceptor>, context: ServerContext,
+    /// Runs the interceptors in order, then the handler.
+    static func runChain(_ interceptors: ArraySlice<any ServerInterceptor>, context: ServerContext,
                                  handler: @escaping @Sendable () async throws -> Void) async throws {
         guard let first = interceptors.first else {
             try await handler()

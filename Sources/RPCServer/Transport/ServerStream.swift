@@ -46,9 +46,9 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
 
     // The handler.
     var context: ServerContext?
-    var task: Task<Void, Never>?
-    /// Starts the handler; kept until the request allows it (see `ServerCore.dispatch`).
-    var startHandler: (() -> Void)?
+    private var method: ServerMethod?
+    private var handlerPending = false
+    private var task: Task<Void, Never>?
     var deadlineTimer: TimerID?
     let cancellation = CallCancellation()
 
@@ -74,7 +74,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
         guard !headerListOverflow else { return }
         if name.first == UInt8(ascii: ":") {
             if HeaderName.matches(name, ":path") {
-                path = String(decoding: value, as: UTF8.self)
+                path = connection.internedString(value)
             } else if HeaderName.matches(name, ":method") {
                 isPost = HeaderName.matches(value, "POST")
                 if !isPost { otherMethod = String(decoding: value, as: UTF8.self) }
@@ -102,8 +102,8 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             break
         }
         // HTTP/2 header names arrive lower-cased (nghttp2 rejects others).
-        let key = String(decoding: name, as: UTF8.self)
-        let text = String(decoding: value, as: UTF8.self)
+        let key = connection.internedString(name)
+        let text = connection.internedString(value)
         if key.hasSuffix("-bin") {
             guard let bytes = Base64.decode(text) else {
                 invalidHeader = "metadata \(key) is not valid base64"
@@ -154,12 +154,52 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
         startHandlerIfPending()
     }
 
+    /// Makes `method` the call's handler. It starts on the loop, at once, and runs until it first
+    /// waits: so a unary call whose request is complete is answered in the loop iteration that
+    /// received it, without a trip through the task queue. A call with one request message
+    /// (`startNow` false) starts only once that message is in (END_STREAM), so its first step
+    /// does not just wait for it.
+    func prepareHandler(_ method: ServerMethod, startNow: Bool) {
+        self.method = method
+        handlerPending = true
+        if startNow { startHandlerIfPending() }
+    }
+
     /// Starts the handler unless it has started or the call has already ended.
     func startHandlerIfPending() {
-        guard let start = startHandler else { return }
-        startHandler = nil
+        guard handlerPending else { return }
+        handlerPending = false
         guard !isFinished, !isClosed else { return }
-        start()
+        // The task captures only the stream: no closure context to allocate.
+        task = Task.immediate(executorPreference: loop) { [self] in await runHandler() }
+    }
+
+    private func runHandler() async {
+        guard let method, let context else { return }
+        let core = connection.server
+        let status: Status
+        do {
+            if core.interceptors.isEmpty {
+                try await method.handler(self, context)
+            } else {
+                try await ServerCore.runChain(core.interceptors[...], context: context) {
+                    try await method.handler(self, context)
+                }
+            }
+            status = .ok
+        } catch let error as Status {
+            status = error
+        } catch is CancellationError {
+            status = Status(.cancelled, "the call was cancelled")
+        } catch {
+            core.log.error("handler failed", ["method": method.descriptor.path, "request_id": context.requestID, "error": "\(error)"])
+            status = Status(.unknown, "the handler failed: \(type(of: error))")
+        }
+        if loop.inEventLoop {
+            finish(status: status)
+        } else {
+            loop.execute { self.finish(status: status) }
+        }
     }
 
     /// A request failure the handler cannot recover from: the call ends with this status at once.
@@ -271,7 +311,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     func finish(status: Status, httpStatus: Int = 200) {
         guard !isFinished, !isClosed else { return }
         isFinished = true
-        startHandler = nil
+        handlerPending = false
         if let timer = deadlineTimer {
             loop.cancelTimer(timer)
             deadlineTimer = nil
@@ -373,7 +413,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     /// The HTTP/2 stream closed (normally, or reset by the client, or the connection went away).
     func closed(errorCode: UInt32) {
         isClosed = true
-        startHandler = nil
+        handlerPending = false
         // Bytes still held count against the connection window until consumed.
         let held = inbound.releaseAll()
         if held > 0 { connection.session.consumeConnection(count: held) }
@@ -424,6 +464,37 @@ enum ResponseHeaders {
         if gzip { headers.add("grpc-encoding", "gzip") }
         headers.add("grpc-accept-encoding", "identity,gzip")
         return headers
+    }
+}
+
+/// A few Strings made from header bytes, kept per connection and handed out again for the same
+/// bytes, so a repeated path or metadata value costs a comparison instead of an allocation.
+struct HeaderStringCache {
+    /// Entries kept; a miss replaces the oldest.
+    static let capacity = 16
+    /// Values longer than this are not kept (they are rarely repeated and would hold memory).
+    static let maxEntryBytes = 256
+
+    private var entries: [(bytes: [UInt8], string: String)] = []
+    private var nextVictim = 0
+
+    mutating func string(for bytes: UnsafeRawBufferPointer) -> String {
+        for entry in entries where entry.bytes.count == bytes.count {
+            let same = entry.bytes.withUnsafeBytes { stored in
+                bytes.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+            }
+            if same { return entry.string }
+        }
+        let string = String(decoding: bytes, as: UTF8.self)
+        guard bytes.count <= Self.maxEntryBytes else { return string }
+        let entry = (Array(bytes), string)
+        if entries.count < Self.capacity {
+            entries.append(entry)
+        } else {
+            entries[nextVictim] = entry
+            nextVictim = (nextVictim + 1) % Self.capacity
+        }
+        return string
     }
 }
 
