@@ -3,6 +3,10 @@
 // No package dependencies: C libraries are reached through system-library targets.
 import PackageDescription
 
+/// Release builds let the compiler inline and specialize across modules: the hot path crosses
+/// RPCCore, Generated and RPCServer, and unspecialized generics cost runtime metadata lookups.
+let fastAcrossModules: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "MedExpress",
     products: [
@@ -18,12 +22,13 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
         // protoc-c's output for every .proto we use (make generate).
         .target(name: "GeneratedC", dependencies: ["CProtobufC"]),
-        .target(name: "RPCCore", dependencies: ["CNGHTTP2", "COpenSSL", "CProtobufC", "CZlib", "CLinux"]),
+        .target(name: "RPCCore", dependencies: ["CNGHTTP2", "COpenSSL", "CProtobufC", "CZlib", "CLinux"],
+                swiftSettings: fastAcrossModules),
         // The Swift half of the generated code (make generate, protoc-gen-medexpress-swift).
-        .target(name: "Generated", dependencies: ["RPCCore", "GeneratedC", "CProtobufC"]),
+        .target(name: "Generated", dependencies: ["RPCCore", "GeneratedC", "CProtobufC"], swiftSettings: fastAcrossModules),
         .executableTarget(name: "protoc-gen-medexpress-swift", dependencies: ["GeneratedC", "CProtobufC"]),
-        .target(name: "RPCServer", dependencies: ["RPCCore", "Generated"]),
-        .target(name: "ClientKit", dependencies: ["RPCCore", "Generated"]),
+        .target(name: "RPCServer", dependencies: ["RPCCore", "Generated"], swiftSettings: fastAcrossModules),
+        .target(name: "ClientKit", dependencies: ["RPCCore", "Generated"], swiftSettings: fastAcrossModules),
         .executableTarget(name: "medexpress", dependencies: ["RPCServer", "ClientKit"]),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"]),
         .testTarget(name: "GeneratedTests", dependencies: ["Generated", "RPCCore"]),
