@@ -60,6 +60,8 @@ struct ServeCommand {
         let server = try Server(configuration: configuration, services: services,
                                 interceptors: [CallLoggingInterceptor(log: Logger(component: "rpc", minimumLevel: options.logLevel))],
                                 log: Logger(component: "server", minimumLevel: options.logLevel))
+        // Health answers for the server as a whole ("") and for each service it serves.
+        for name in server.serviceNames.sorted() { health.setStatus(.serving, forService: name) }
         try await server.start()
         printLine("medexpress listening on \(SocketAddress(host: address.host, port: server.port)) (\(tls == nil ? "h2c" : "tls"))")
         let signal = await Signals.waitForTermination()

@@ -97,6 +97,22 @@ def test_health_check_is_serving_over_tls(tls_server, data_dir, server_name):
     assert response.status == health_pb2.HealthCheckResponse.SERVING
 
 
+def test_health_knows_each_served_service(tls_server, data_dir):
+    """Health.Check answers SERVING for each service the server serves by name, NOT_FOUND for a
+    service it does not serve, and List names them all."""
+    with tls_channel(tls_server, data_dir, "localhost") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        for service in ("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                        "grpc.reflection.v1alpha.ServerReflection"):
+            response = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=TIMEOUT)
+            assert response.status == health_pb2.HealthCheckResponse.SERVING, service
+        with pytest.raises(grpc.RpcError) as error:
+            stub.Check(health_pb2.HealthCheckRequest(service="medexpress.v1.Nope"), timeout=TIMEOUT)
+        assert error.value.code() == grpc.StatusCode.NOT_FOUND
+        listed = stub.List(health_pb2.HealthListRequest(), timeout=TIMEOUT)
+        assert set(listed.statuses) >= {"", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"}
+
+
 @pytest.mark.parametrize("version", ["v1", "v1alpha"])
 def test_reflection_lists_and_describes_services(tls_server, data_dir, version):
     """grpcio-reflection's descriptor database lists Health and both reflection services, and
