@@ -246,7 +246,12 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     // MARK: ServerCallStream (any thread)
 
     func receive() async throws -> ReceivedMessage? {
-        if !loop.inEventLoop { await hopToLoop() }
+        if !loop.inEventLoop {
+            // Called from a task that does not prefer the loop (say, one the handler spawned):
+            // run the whole operation there, since the stream's state is the loop's alone.
+            return try await withTaskExecutorPreference(loop) { try await self.receive() }
+        }
+        loop.assertInEventLoop()
         if let error = terminalError { throw error }
         if inbound.hasMessage { return try takeInbound() }
         if inboundFinished {
@@ -264,7 +269,10 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     }
 
     func send(_ message: [UInt8], compressed: Bool) async throws {
-        if !loop.inEventLoop { await hopToLoop() }
+        if !loop.inEventLoop {
+            return try await withTaskExecutorPreference(loop) { try await self.send(message, compressed: compressed) }
+        }
+        loop.assertInEventLoop()
         if let error = terminalError { throw error }
         guard !isFinished else { throw Status(.failedPrecondition, "the call has already finished") }
         guard message.count <= connection.limits.maxSendMessageBytes else {
@@ -288,12 +296,6 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             } onCancel: {
                 loop.execute { self.failWaiters(Status(.cancelled, "the call was cancelled")) }
             }
-        }
-    }
-
-    private func hopToLoop() async {
-        await withCheckedContinuation { continuation in
-            loop.execute { continuation.resume() }
         }
     }
 
