@@ -258,9 +258,11 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             if let error = inboundError { throw error }
             return nil
         }
+        guard receiveWaiter == nil else {
+            throw Status(.failedPrecondition, "two tasks read the same request stream at once")
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                assert(receiveWaiter == nil, "one receive at a time")
                 receiveWaiter = continuation
             }
         } onCancel: {
