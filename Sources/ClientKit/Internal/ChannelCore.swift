@@ -15,8 +15,6 @@ final class ChannelCore: @unchecked Sendable {
     let authority: String
 
     private var connections: [ClientConnection] = []
-    private var compressor: GzipCompressor?
-    private var decompressor: GzipDecompressor?
     private var isShutDown = false
     private var shutdownWaiter: CheckedContinuation<Void, Never>?
 
@@ -39,21 +37,9 @@ final class ChannelCore: @unchecked Sendable {
         }
     }
 
-    /// This channel's gzip compressor (loop-confined, reused across calls).
-    var gzipCompressor: GzipCompressor {
-        if let compressor { return compressor }
-        let made = GzipCompressor()
-        compressor = made
-        return made
-    }
-
-    /// This channel's gzip decompressor (loop-confined, reused across calls).
-    var gzipDecompressor: GzipDecompressor {
-        if let decompressor { return decompressor }
-        let made = GzipDecompressor()
-        decompressor = made
-        return made
-    }
+    /// This channel's gzip codecs (loop-confined, made on first use, reused across calls).
+    lazy var gzipCompressor = GzipCompressor()
+    lazy var gzipDecompressor = GzipDecompressor()
 
     // MARK: Calls
 

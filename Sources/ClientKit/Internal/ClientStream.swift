@@ -257,9 +257,8 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
         connection.scheduleFlush()
     }
 
-    /// A chunk of response DATA. As on the server, credit for a message still being assembled
-    /// returns at once (a message may be larger than the window); credit for complete messages
-    /// returns only when the caller takes them, so a slow reader slows the server.
+    /// A chunk of response DATA; credit returns as `InboundMessageQueue` says (as the caller takes
+    /// messages), so a slow reader slows the server.
     func receiveData(_ bytes: UnsafeRawBufferPointer, on connection: ClientConnection, streamID: Int32) {
         guard finalStatus == nil else {
             connection.session.consume(streamID: streamID, count: bytes.count)

@@ -27,24 +27,9 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
         internedHeaders.string(for: bytes)
     }
 
-    private var compressor: GzipCompressor?
-    private var decompressor: GzipDecompressor?
-
-    /// This connection's gzip compressor (loop-confined, reused across calls).
-    var gzipCompressor: GzipCompressor {
-        if let compressor { return compressor }
-        let made = GzipCompressor()
-        compressor = made
-        return made
-    }
-
-    /// This connection's gzip decompressor (loop-confined, reused across calls).
-    var gzipDecompressor: GzipDecompressor {
-        if let decompressor { return decompressor }
-        let made = GzipDecompressor()
-        decompressor = made
-        return made
-    }
+    /// This connection's gzip codecs (loop-confined, made on first use, reused across calls).
+    lazy var gzipCompressor = GzipCompressor()
+    lazy var gzipDecompressor = GzipDecompressor()
 
     init(loop: EventLoop, server: ServerCore, listener: Listener, id: UInt64) {
         self.loop = loop
