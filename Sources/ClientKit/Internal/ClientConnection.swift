@@ -16,7 +16,9 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate {
         case closed
     }
 
-    unowned let core: ChannelCore
+    /// Strong, like the timers' references below: weak and unowned references put every retain of
+    /// an object on the runtime's slow path. Closing the connection breaks the cycles.
+    let core: ChannelCore
     let loop: EventLoop
     private(set) var state = State.connecting
     private(set) var session: HTTP2Session!
@@ -61,8 +63,7 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate {
             _ = Glibc.close(fd)
             throw error
         }
-        connectTimer = loop.scheduleTimer(after: core.configuration.connectTimeout) { [weak self] in
-            guard let self else { return }
+        connectTimer = loop.scheduleTimer(after: core.configuration.connectTimeout) { [self] in
             self.connectTimer = nil
             self.channel?.close(error: "no HTTP/2 connection (TCP, TLS and the server's SETTINGS) within \(self.core.configuration.connectTimeout)")
         }
@@ -174,8 +175,7 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     private func armKeepalive() {
         guard let interval = core.configuration.keepaliveInterval, keepaliveTimer == nil, pingAckTimer == nil,
               !streams.isEmpty, state != .closed else { return }
-        keepaliveTimer = loop.scheduleTimer(after: interval) { [weak self] in
-            guard let self else { return }
+        keepaliveTimer = loop.scheduleTimer(after: interval) { [self] in
             self.keepaliveTimer = nil
             self.sendKeepalivePing()
         }
@@ -186,8 +186,7 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate {
         session.ping()
         scheduleFlush()
         let timeout = core.configuration.keepaliveTimeout
-        pingAckTimer = loop.scheduleTimer(after: timeout) { [weak self] in
-            guard let self else { return }
+        pingAckTimer = loop.scheduleTimer(after: timeout) { [self] in
             self.pingAckTimer = nil
             self.channel?.close(error: "keepalive PING not acknowledged within \(timeout)")
         }
