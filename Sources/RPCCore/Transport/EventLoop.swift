@@ -222,19 +222,22 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor, CustomStringCon
     }
 
     private func runJobs() {
-        wakeRequested.store(false, ordering: .releasing)
-        let (closures, jobs) = inbox.withLock { inbox -> ([@Sendable () -> Void], [UnownedJob]) in
-            defer {
-                inbox.closures.removeAll(keepingCapacity: true)
-                inbox.jobs.removeAll(keepingCapacity: true)
+        // Producers append under the lock and then set the flag, so a clear flag means an empty
+        // inbox: most iterations skip the lock.
+        if wakeRequested.exchange(false, ordering: .acquiringAndReleasing) {
+            let (closures, jobs) = inbox.withLock { inbox -> ([@Sendable () -> Void], [UnownedJob]) in
+                defer {
+                    inbox.closures = []
+                    inbox.jobs = []
+                }
+                return (inbox.closures, inbox.jobs)
             }
-            return (inbox.closures, inbox.jobs)
+            for closure in closures {
+                closure()
+                runLocalClosures()
+            }
+            localJobs.append(contentsOf: jobs)
         }
-        for closure in closures {
-            closure()
-            runLocalClosures()
-        }
-        localJobs.append(contentsOf: jobs)
         var ran = 0
         while !localJobs.isEmpty && ran < Self.maxJobsPerTick {
             let batch = localJobs
