@@ -58,8 +58,10 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
 
     /// `key` lower-cased, without allocating when it already is (the usual case).
     private static func normalized(_ key: String) -> String {
-        for byte in key.utf8 where byte >= 0x41 && byte <= 0x5A { return key.lowercased() }
-        return key
+        let hasUpperCase = key.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.contains { $0 >= 0x41 && $0 <= 0x5A }
+        } ?? true
+        return hasUpperCase ? key.lowercased() : key
     }
 
     /// The first text value of a key.
