@@ -1,4 +1,5 @@
 import CProtobufC
+import Glibc
 
 /// The libprotobuf-c calls and C-to-Swift conversions that generated message code is built from.
 /// Generated code is the only intended caller; application code uses `ProtoMessage`.
@@ -14,14 +15,28 @@ public enum ProtobufCCoding {
         _ convert: (UnsafePointer<CMessage>) throws(ProtoDecodingError) -> Value
     ) throws(ProtoDecodingError) -> Value {
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        guard let unpacked = protobuf_c_message_unpack(descriptor, nil, bytes.count, data) else {
-            throw ProtoDecodingError(messageName: messageName, reason: "malformed or truncated wire bytes")
+        // libprotobuf-c allocates the C tree through this allocator: from a stack block first (a
+        // typical request fits, so decoding costs no malloc), then from the heap.
+        let result: Result<Value, ProtoDecodingError> = withUnsafeTemporaryAllocation(
+            byteCount: UnpackArena.stackBytes, alignment: 16) { block in
+            var arena = UnpackArena(base: block.baseAddress!, capacity: block.count)
+            return withUnsafeMutablePointer(to: &arena) { arenaPointer in
+                var allocator = ProtobufCAllocator(alloc: unpackArenaAlloc, free: unpackArenaFree,
+                                                   allocator_data: UnsafeMutableRawPointer(arenaPointer))
+                guard let unpacked = protobuf_c_message_unpack(descriptor, &allocator, bytes.count, data) else {
+                    return .failure(ProtoDecodingError(messageName: messageName, reason: "malformed or truncated wire bytes"))
+                }
+                defer { protobuf_c_message_free_unpacked(unpacked, &allocator) }
+                do throws(ProtoDecodingError) {
+                    return .success(try convert(UnsafeRawPointer(unpacked).assumingMemoryBound(to: CMessage.self)))
+                } catch {
+                    return .failure(error)
+                }
+            }
         }
-        defer { protobuf_c_message_free_unpacked(unpacked, nil) }
-        return try convert(UnsafeRawPointer(unpacked).assumingMemoryBound(to: CMessage.self))
+        return try result.get()
     }
 
-    /// Packs a protoc-c message struct and appends its wire bytes to `buffer`.
     public static func encode<CMessage>(_ message: UnsafeMutablePointer<CMessage>, appendingTo buffer: inout [UInt8]) {
         // Every protoc-c message struct starts with its ProtobufCMessage header.
         let header = UnsafeRawPointer(message).assumingMemoryBound(to: ProtobufCMessage.self)
@@ -109,4 +124,37 @@ public enum ProtobufCCoding {
         }
         return cValue
     }
+}
+
+/// The allocator state of one unpack: a bump pointer in a stack block.
+private struct UnpackArena {
+    /// The stack block's size: a typical request's C tree fits in it.
+    static let stackBytes = 2048
+
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    var used = 0
+
+    init(base: UnsafeMutableRawPointer, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+}
+
+private func unpackArenaAlloc(_ data: UnsafeMutableRawPointer?, _ size: Int) -> UnsafeMutableRawPointer? {
+    let arena = data!.assumingMemoryBound(to: UnpackArena.self)
+    let start = (arena.pointee.used + 15) & ~15
+    if start + size <= arena.pointee.capacity {
+        arena.pointee.used = start + size
+        return arena.pointee.base + start
+    }
+    return malloc(max(size, 1))
+}
+
+private func unpackArenaFree(_ data: UnsafeMutableRawPointer?, _ pointer: UnsafeMutableRawPointer?) {
+    guard let pointer else { return }
+    let arena = data!.assumingMemoryBound(to: UnpackArena.self)
+    let base = arena.pointee.base
+    if pointer >= base && pointer < base + arena.pointee.capacity { return }
+    free(pointer)
 }
