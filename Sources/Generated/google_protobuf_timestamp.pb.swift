@@ -120,8 +120,7 @@ public struct Google_Protobuf_Timestamp: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }

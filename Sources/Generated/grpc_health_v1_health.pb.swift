@@ -22,8 +22,7 @@ public struct Grpc_Health_V1_HealthCheckRequest: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -85,8 +84,7 @@ public struct Grpc_Health_V1_HealthCheckResponse: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -107,8 +105,7 @@ public struct Grpc_Health_V1_HealthListRequest: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -132,8 +129,7 @@ public struct Grpc_Health_V1_HealthListResponse: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }

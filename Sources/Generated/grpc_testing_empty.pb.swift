@@ -19,8 +19,7 @@ public struct Grpc_Testing_Empty: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }

@@ -83,8 +83,7 @@ public struct Grpc_Testing_BoolValue: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -109,8 +108,7 @@ public struct Grpc_Testing_Payload: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -135,8 +133,7 @@ public struct Grpc_Testing_EchoStatus: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -183,8 +180,7 @@ public struct Grpc_Testing_SimpleRequest: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -217,8 +213,7 @@ public struct Grpc_Testing_SimpleResponse: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -244,8 +239,7 @@ public struct Grpc_Testing_StreamingInputCallRequest: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -269,8 +263,7 @@ public struct Grpc_Testing_StreamingInputCallResponse: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -300,8 +293,7 @@ public struct Grpc_Testing_ResponseParameters: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -334,8 +326,7 @@ public struct Grpc_Testing_StreamingOutputCallRequest: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -358,8 +349,7 @@ public struct Grpc_Testing_StreamingOutputCallResponse: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -388,8 +378,7 @@ public struct Grpc_Testing_TestOrcaReport: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }

@@ -88,8 +88,7 @@ public struct Medexpress_Testing_V1_Scalars: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -146,8 +145,7 @@ public struct Medexpress_Testing_V1_Repeated: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -328,8 +326,7 @@ public struct Medexpress_Testing_V1_Prescription: ProtoMessage {
             }
 
             public func encode(appendingTo buffer: inout [UInt8]) {
-                let arena = ProtoArena()
-                withExtendedLifetime(arena) {
+                ProtoArena.withArena { arena in
                     ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
                 }
             }
@@ -346,8 +343,7 @@ public struct Medexpress_Testing_V1_Prescription: ProtoMessage {
         }
 
         public func encode(appendingTo buffer: inout [UInt8]) {
-            let arena = ProtoArena()
-            withExtendedLifetime(arena) {
+            ProtoArena.withArena { arena in
                 ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
             }
         }
@@ -372,8 +368,7 @@ public struct Medexpress_Testing_V1_Prescription: ProtoMessage {
         }
 
         public func encode(appendingTo buffer: inout [UInt8]) {
-            let arena = ProtoArena()
-            withExtendedLifetime(arena) {
+            ProtoArena.withArena { arena in
                 ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
             }
         }
@@ -390,8 +385,7 @@ public struct Medexpress_Testing_V1_Prescription: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -414,8 +408,7 @@ public struct Medexpress_Testing_V1_GetPrescriptionRequest: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }
@@ -440,8 +433,7 @@ public struct Medexpress_Testing_V1_ApprovePrescriptionRequest: ProtoMessage {
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
-        let arena = ProtoArena()
-        withExtendedLifetime(arena) {
+        ProtoArena.withArena { arena in
             ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
         }
     }

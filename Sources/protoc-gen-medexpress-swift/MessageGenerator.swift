@@ -38,10 +38,11 @@ extension FileGenerator {
             }
             writer.line()
             try writer.block("public func encode(appendingTo buffer: inout [UInt8])") {
-                writer.line("let arena = ProtoArena()")
-                try writer.block("withExtendedLifetime(arena)") {
+                writer.line("ProtoArena.withArena { arena in")
+                try writer.indent {
                     writer.line("ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)")
                 }
+                writer.line("}")
             }
         }
     }

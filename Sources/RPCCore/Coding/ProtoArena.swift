@@ -9,17 +9,41 @@ public final class ProtoArena {
     /// allocation instead of one per struct, string and byte field.
     static let blockBytes = 4096
 
+    /// Bytes of the stack block `withArena` starts an arena with.
+    public static let stackBlockBytes = 1024
+
     private var block: UnsafeMutableRawPointer?
     private var blockUsed = 0
     private var blockCapacity = 0
     /// Blocks filled before the current one (empty for most messages).
     private var fullBlocks: [UnsafeMutableRawPointer] = []
+    /// A block the arena does not own (the caller's stack): never deallocated here.
+    private let borrowedBlock: UnsafeMutableRawPointer?
 
-    public init() {}
+    public init() {
+        borrowedBlock = nil
+    }
+
+    private init(borrowing block: UnsafeMutableRawBufferPointer) {
+        self.block = block.baseAddress
+        self.blockCapacity = block.count
+        self.borrowedBlock = block.baseAddress
+    }
+
+    /// Runs `body` with an arena whose first block is on the stack: encoding a typical message
+    /// then allocates nothing for its C tree. The arena must not outlive `body`.
+    /// Never inlined: in an async caller the block would come from the task's allocator.
+    @inline(never)
+    public static func withArena<Result>(_ body: (ProtoArena) throws -> Result) rethrows -> Result {
+        try withUnsafeTemporaryAllocation(byteCount: stackBlockBytes, alignment: 16) { block in
+            let arena = ProtoArena(borrowing: block)
+            return try withExtendedLifetime(arena) { try body(arena) }
+        }
+    }
 
     deinit {
-        block?.deallocate()
-        for full in fullBlocks { full.deallocate() }
+        if let block, block != borrowedBlock { block.deallocate() }
+        for full in fullBlocks where full != borrowedBlock { full.deallocate() }
     }
 
     /// Zeroed memory for `count` values of the C type `T` (at least one, so the pointer is never

@@ -7,6 +7,9 @@ public enum ProtobufCCoding {
     /// Unpacks `bytes` with the message type `descriptor` describes, hands the unpacked C struct to
     /// `convert`, and frees it. Bytes that are not a valid message of that type are an error, never a
     /// crash: libprotobuf-c checks every length and tag against the buffer.
+    // Never inlined: in an async caller the temporary block would come from the task's
+    // allocator (heap slabs) instead of the thread's stack.
+    @inline(never)
     public static func decode<CMessage, Value>(
         _ bytes: UnsafeRawBufferPointer,
         descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
@@ -129,7 +132,7 @@ public enum ProtobufCCoding {
 /// The allocator state of one unpack: a bump pointer in a stack block.
 private struct UnpackArena {
     /// The stack block's size: a typical request's C tree fits in it.
-    static let stackBytes = 2048
+    static let stackBytes = 1024
 
     let base: UnsafeMutableRawPointer
     let capacity: Int
