@@ -191,9 +191,6 @@ public final class HTTP2Session {
         nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0
     }
 
-    /// Whether frames are queued for sending.
-    public var wantsWrite: Bool { nghttp2_session_want_write(session) != 0 }
-
     /// Returns `count` bytes of receive-window credit on the stream and the connection.
     public func consume(streamID: Int32, count: Int) {
         guard count > 0 else { return }
@@ -256,16 +253,6 @@ public final class HTTP2Session {
         nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
     }
 
-    /// Whether the peer may still open streams (no GOAWAY yet).
-    public var remoteStreamCount: Int {
-        Int(nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS))
-    }
-
-    /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS.
-    public var peerMaxConcurrentStreams: UInt32 {
-        nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS)
-    }
-
     fileprivate static func from(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session {
         Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
     }
@@ -273,7 +260,8 @@ public final class HTTP2Session {
 
 // MARK: - nghttp2 callbacks (plain functions: they capture nothing and find the session via user_data)
 
-private func isTrailers(_ frame: UnsafePointer<nghttp2_frame>, server: Bool) -> Bool {
+/// Whether a HEADERS frame is a trailer block (neither the request's nor the response's head).
+private func isTrailers(_ frame: UnsafePointer<nghttp2_frame>) -> Bool {
     frame.pointee.headers.cat == NGHTTP2_HCAT_HEADERS
 }
 
@@ -281,7 +269,7 @@ private func onBeginHeaders(_ session: OpaquePointer?, _ frame: UnsafePointer<ng
                             _ userData: UnsafeMutableRawPointer?) -> Int32 {
     guard let frame, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) else { return 0 }
     let owner = HTTP2Session.from(userData)
-    owner.delegate.http2BeginHeaders(streamID: frame.pointee.hd.stream_id, isTrailers: isTrailers(frame, server: owner.isServer))
+    owner.delegate.http2BeginHeaders(streamID: frame.pointee.hd.stream_id, isTrailers: isTrailers(frame))
     return 0
 }
 
@@ -305,7 +293,7 @@ private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<n
     let streamID = frame.pointee.hd.stream_id
     switch UInt32(frame.pointee.hd.type) {
     case NGHTTP2_HEADERS.rawValue:
-        owner.delegate.http2HeadersComplete(streamID: streamID, isTrailers: isTrailers(frame, server: owner.isServer),
+        owner.delegate.http2HeadersComplete(streamID: streamID, isTrailers: isTrailers(frame),
                                             endStream: endStream)
     case NGHTTP2_DATA.rawValue:
         if endStream { owner.delegate.http2DataEndStream(streamID: streamID) }
