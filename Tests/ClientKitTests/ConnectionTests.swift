@@ -162,3 +162,28 @@ final class ConnectionTests: XCTestCase {
         await server.stop()
     }
 }
+
+/// A target given by name is resolved off the event loop.
+final class NameResolutionTests: XCTestCase {
+    func testATargetNamedLocalhostConnects() async throws {
+        let server = try await TestServer.start()
+        let channel = try GRPCChannel(target: SocketAddress(host: "localhost", port: server.port), tls: nil)
+        let answer = try await channel.unary(ProbeService.Method.echo, Blob("by name")).message.text
+        XCTAssertEqual(answer, "by name")
+        await channel.close()
+        await server.stop()
+    }
+
+    func testAnUnresolvableNameFailsTheCallWithUnavailable() async throws {
+        let channel = try GRPCChannel(target: SocketAddress(host: "no-such-host.invalid", port: 443),
+                                      tls: TLSConfiguration.client())
+        do {
+            _ = try await channel.unary(ProbeService.Method.echo, Blob("nobody"), options: CallOptions(timeout: .seconds(10)))
+            XCTFail("a call to an unresolvable host succeeded")
+        } catch let status as Status {
+            XCTAssertEqual(status.code, .unavailable, "\(status)")
+            XCTAssertTrue(status.message.contains("name resolution failed"), status.message)
+        }
+        await channel.close()
+    }
+}

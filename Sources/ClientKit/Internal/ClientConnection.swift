@@ -4,7 +4,9 @@ import RPCCore
 
 /// One HTTP/2 connection of a channel: its socket (TCP, optionally TLS), its nghttp2 session and
 /// the calls multiplexed on it, all confined to the channel's event loop.
-final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate {
+/// `@unchecked Sendable` only so that a name lookup's thread can hand it back to its loop; its
+/// state is touched on the loop alone.
+final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate, @unchecked Sendable {
     /// Where the connection is in its life.
     enum State {
         /// TCP connect or TLS handshake in progress; streams may already be queued.
@@ -46,7 +48,44 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     func connect() throws {
         loop.assertInEventLoop()
         session = HTTP2Session(isServer: false, limits: core.configuration.http2, delegate: self)
-        let fd = try Socket.connect(to: core.target)
+        let timeout = core.configuration.connectTimeout
+        connectTimer = loop.scheduleTimer(after: timeout) { [self] in
+            self.connectTimer = nil
+            let reason = "no HTTP/2 connection (name, TCP, TLS and the server's SETTINGS) within \(timeout)"
+            if let channel = self.channel { channel.close(error: reason) } else { self.tearDown(error: reason) }
+        }
+        if let address = Socket.resolveNumeric(core.target) {
+            do {
+                try open(address)
+            } catch {
+                if let timer = connectTimer { loop.cancelTimer(timer) }
+                connectTimer = nil
+                throw error
+            }
+            return
+        }
+        // A host name: DNS may block, so it is looked up on a thread of its own, never the loop.
+        let connection = self
+        ResolvedAddress.resolveInBackground(core.target) { [loop] result in
+            loop.execute {
+                guard connection.state == .connecting, connection.channel == nil else { return }
+                switch result {
+                case .success(let address):
+                    do {
+                        try connection.open(address)
+                    } catch {
+                        connection.tearDown(error: "\(error)")
+                    }
+                case .failure(let error):
+                    connection.tearDown(error: "name resolution failed: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Opens the socket (and TLS) to a resolved address.
+    private func open(_ address: ResolvedAddress) throws {
+        let fd = try Socket.connect(to: address)
         let tls: TLSConnection?
         do {
             tls = try core.tlsContext.map { context throws(TLSError) in
@@ -62,10 +101,6 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate {
         } catch {
             _ = Glibc.close(fd)
             throw error
-        }
-        connectTimer = loop.scheduleTimer(after: core.configuration.connectTimeout) { [self] in
-            self.connectTimer = nil
-            self.channel?.close(error: "no HTTP/2 connection (TCP, TLS and the server's SETTINGS) within \(self.core.configuration.connectTimeout)")
         }
     }
 
@@ -135,6 +170,12 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     }
 
     func channelClosed(_ channel: SocketChannel, error: String?) {
+        tearDown(error: error)
+    }
+
+    /// The connection is over (closed, or it never got a socket): its calls fail with UNAVAILABLE.
+    private func tearDown(error: String?) {
+        guard state != .closed else { return }
         state = .closed
         for timer in [connectTimer, keepaliveTimer, pingAckTimer].compactMap({ $0 }) { loop.cancelTimer(timer) }
         connectTimer = nil

@@ -43,7 +43,7 @@ public enum Socket {
     /// Opens a non-blocking listening socket. With `reusePort`, several loops may each listen on
     /// the same port and the kernel spreads connections between them.
     public static func listen(on address: SocketAddress, reusePort: Bool, backlog: Int32 = 1024) throws(SystemError) -> (fd: Int32, port: Int) {
-        let (storage, length, family) = try resolve(address)
+        let (storage, length, family) = try resolve(address, flags: AI_PASSIVE)
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError("socket") }
         var one: Int32 = 1
@@ -83,22 +83,34 @@ public enum Socket {
         return (fd, describe(storage))
     }
 
-    /// Starts a non-blocking connect; completion is signalled by writability (check `pendingError`).
-    public static func connect(to address: SocketAddress) throws(SystemError) -> Int32 {
-        let (storage, length, family) = try resolve(address)
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    /// Starts a non-blocking connect to a resolved address (never blocks); completion is
+    /// signalled by writability (check `pendingError`).
+    public static func connect(to address: ResolvedAddress) throws(SystemError) -> Int32 {
+        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError("socket") }
-        var connectStorage = storage
-        let result = withUnsafePointer(to: &connectStorage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
+        var storage = address.storage
+        let result = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, address.length) }
         }
         if result != 0 && errno != EINPROGRESS {
-            let error = SystemError("connect \(address)")
+            let error = SystemError("connect \(address.description)")
             close(fd)
             throw error
         }
         setNoDelay(fd)
         return fd
+    }
+
+    /// Resolves a host and port (getaddrinfo: may block on DNS for a name).
+    public static func resolve(_ address: SocketAddress) throws(SystemError) -> ResolvedAddress {
+        let (storage, length, family) = try resolve(address, flags: AI_PASSIVE)
+        return ResolvedAddress(storage: storage, length: length, family: family, description: address.description)
+    }
+
+    /// Resolves a literal IPv4 or IPv6 address without any lookup; nil for a host name.
+    public static func resolveNumeric(_ address: SocketAddress) -> ResolvedAddress? {
+        guard let (storage, length, family) = try? resolve(address, flags: AI_NUMERICHOST) else { return nil }
+        return ResolvedAddress(storage: storage, length: length, family: family, description: address.description)
     }
 
     /// The socket's pending error (SO_ERROR), 0 when a non-blocking connect succeeded.
@@ -125,10 +137,10 @@ public enum Socket {
         return port(of: storage)
     }
 
-    private static func resolve(_ address: SocketAddress) throws(SystemError) -> (sockaddr_storage, socklen_t, Int32) {
+    private static func resolve(_ address: SocketAddress, flags: Int32) throws(SystemError) -> (sockaddr_storage, socklen_t, Int32) {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_PASSIVE
+        hints.ai_flags = flags
         var result: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(address.host, String(address.port), &hints, &result)
         guard status == 0, let info = result else {
@@ -185,6 +197,46 @@ public enum Socket {
             return "[\(text(buffer))]:\(port(of: storage))"
         default:
             return "unknown"
+        }
+    }
+}
+
+/// A socket address produced by name resolution, ready for `connect`.
+public struct ResolvedAddress: @unchecked Sendable {
+    let storage: sockaddr_storage
+    let length: socklen_t
+    let family: Int32
+    /// The host and port it was resolved from.
+    public let description: String
+
+    /// Resolves `address` on a short-lived thread of its own, so a DNS lookup never blocks an
+    /// event loop, and reports the result through `completion` on that thread.
+    public static func resolveInBackground(_ address: SocketAddress,
+                                           completion: @escaping @Sendable (Result<ResolvedAddress, SystemError>) -> Void) {
+        final class Work: @unchecked Sendable {
+            let address: SocketAddress
+            let completion: @Sendable (Result<ResolvedAddress, SystemError>) -> Void
+            init(_ address: SocketAddress, _ completion: @escaping @Sendable (Result<ResolvedAddress, SystemError>) -> Void) {
+                self.address = address
+                self.completion = completion
+            }
+        }
+        let context = Unmanaged.passRetained(Work(address, completion)).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { context in
+            let work = Unmanaged<Work>.fromOpaque(context!).takeRetainedValue()
+            do throws(SystemError) {
+                work.completion(.success(try Socket.resolve(work.address)))
+            } catch {
+                work.completion(.failure(error))
+            }
+            return nil
+        }, context)
+        if started == 0 {
+            pthread_detach(thread)
+        } else {
+            let work = Unmanaged<Work>.fromOpaque(context).takeRetainedValue()
+            work.completion(.failure(SystemError("pthread_create", errno: started)))
         }
     }
 }
