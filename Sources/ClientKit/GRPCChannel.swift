@@ -124,9 +124,10 @@ public final class GRPCChannel: RPCChannel {
 
     // MARK: Closing
 
-    /// Closes the channel: new calls fail with UNAVAILABLE, calls in progress run to their end,
-    /// then every connection says GOAWAY and closes, and the channel's own loop stops.
-    public func close() async {
+    /// Closes the channel: new calls fail with UNAVAILABLE, calls in progress get `grace` to end
+    /// (then they are cut off with UNAVAILABLE), every connection says GOAWAY and closes, and the
+    /// channel's own loop stops.
+    public func close(grace: Duration = .seconds(30)) async {
         let first = lifecycle.withLock { state -> Bool in
             guard state.phase == .open else { return false }
             state.phase = .closing
@@ -136,6 +137,10 @@ public final class GRPCChannel: RPCChannel {
             await waitUntilClosed()
             return
         }
+        let cutOff = Task { [loop, core] in
+            guard (try? await Task.sleep(for: grace)) != nil else { return }
+            loop.execute { core.forceCloseAll(reason: "the channel was closed and its grace period of \(grace) ended") }
+        }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let idle = lifecycle.withLock { state -> Bool in
                 if state.callsInProgress == 0 { return true }
@@ -144,6 +149,7 @@ public final class GRPCChannel: RPCChannel {
             }
             if idle { continuation.resume() }
         }
+        cutOff.cancel()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             loop.execute { [core] in core.shutDown(continuation) }
         }

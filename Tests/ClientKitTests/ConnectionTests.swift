@@ -187,3 +187,20 @@ final class NameResolutionTests: XCTestCase {
         await channel.close()
     }
 }
+
+/// Closing a channel waits for calls in progress, but only for its grace period.
+final class ChannelCloseTests: XCTestCase {
+    func testCloseCutsOffACallThatOutlivesTheGracePeriod() async throws {
+        let server = try await TestServer.start()
+        let channel = try server.channel()
+        let call = try await channel.bidirectionalStreaming(ProbeService.Method.hangStream)
+        try await call.send(Blob("hello"))
+        let started = ContinuousClock.now
+        await channel.close(grace: .milliseconds(200))
+        let elapsed = ContinuousClock.now - started
+        XCTAssertLessThan(elapsed, .seconds(5), "close waited \(elapsed) for a call that never ends")
+        let status = await call.status()
+        XCTAssertEqual(status.code, .unavailable, "\(status)")
+        await server.stop()
+    }
+}

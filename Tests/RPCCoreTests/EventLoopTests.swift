@@ -80,6 +80,20 @@ final class EventLoopTests: XCTestCase {
         XCTAssertEqual(events.withLock { $0 }, ["local", "flush"])
     }
 
+    func testWorkQueuedAfterTheLoopStoppedStillRuns() async {
+        let group = EventLoopGroup(count: 1)
+        let loop = group.loops[0]
+        group.shutdown()
+        let ran = Mutex(false)
+        loop.execute { ran.withLock { $0 = true } }
+        XCTAssertTrue(ran.withLock { $0 }, "execute after stop runs in place")
+        let value = await Task(executorPreference: loop) { () async -> Int in
+            await Task.yield()
+            return 42
+        }.value
+        XCTAssertEqual(value, 42, "a task preferring a stopped loop still completes")
+    }
+
     func testRoundRobinCoversEveryLoop() {
         let picked = Set((0..<4).map { _ in group.nextLoop().index })
         XCTAssertEqual(picked, [0, 1])

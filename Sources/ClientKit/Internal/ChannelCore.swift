@@ -98,6 +98,12 @@ final class ChannelCore: @unchecked Sendable {
 
     /// Sends GOAWAY on every connection and resumes `waiter` once all are closed (forcing them
     /// closed after `shutdownGrace`). Calls started afterwards fail with UNAVAILABLE.
+    /// Closes every connection now; their calls end with UNAVAILABLE.
+    func forceCloseAll(reason: String) {
+        loop.assertInEventLoop()
+        for connection in connections { connection.forceClose(reason: reason) }
+    }
+
     func shutDown(_ waiter: CheckedContinuation<Void, Never>) {
         loop.assertInEventLoop()
         isShutDown = true

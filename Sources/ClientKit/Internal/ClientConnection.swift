@@ -137,7 +137,7 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate, @unch
 
     /// Closes at once; the calls still on it end with UNAVAILABLE.
     func forceClose(reason: String) {
-        channel?.close(error: reason)
+        if let channel { channel.close(error: reason) } else { tearDown(error: reason) }
     }
 
     // MARK: SocketChannelDelegate

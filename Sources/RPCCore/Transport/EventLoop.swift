@@ -31,7 +31,11 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor, CustomStringCon
     private struct Inbox {
         var closures: [@Sendable () -> Void] = []
         var jobs: [UnownedJob] = []
+        /// Set once the loop thread has ended: late work then runs on the caller's thread.
+        var isStopped = false
     }
+    /// Whether the loop thread has ended (set under the inbox lock with `Inbox.isStopped`).
+    private let hasStopped = Atomic<Bool>(false)
     private let inbox = Mutex(Inbox())
 
     // Loop-confined state: touched only on the loop thread.
@@ -66,8 +70,14 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor, CustomStringCon
 
     public var description: String { "EventLoop(\(index))" }
 
-    /// Whether the caller runs on this loop's thread.
+    /// Whether the caller runs on this loop's thread, or the loop has stopped: the objects it owned
+    /// have no thread of their own any more, and late work on them runs where it is called from
+    /// (so a call or channel used after shutdown ends instead of waiting forever).
     public var inEventLoop: Bool {
+        isLoopThread || hasStopped.load(ordering: .acquiring)
+    }
+
+    private var isLoopThread: Bool {
         threadID.load(ordering: .relaxed) == UInt(pthread_self())
     }
 
@@ -75,31 +85,43 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor, CustomStringCon
 
     /// Runs `work` on the loop thread, soon. Safe from any thread.
     public func execute(_ work: @escaping @Sendable () -> Void) {
-        inbox.withLock { $0.closures.append(work) }
-        wake()
+        let queued = inbox.withLock { inbox -> Bool in
+            guard !inbox.isStopped else { return false }
+            inbox.closures.append(work)
+            return true
+        }
+        if queued { wake() } else { work() }
     }
 
     /// Runs `work` on the loop thread after the current event has been handled. Loop thread only.
     public func executeLocal(_ work: @escaping () -> Void) {
         assertInEventLoop()
-        localClosures.append(work)
+        if isLoopThread { localClosures.append(work) } else { work() }
     }
 
     /// Runs `work` once at the end of this loop iteration, after all events and jobs: the place to
     /// flush a connection's output so that many responses leave in one write. Loop thread only.
     public func atEndOfTick(_ work: @escaping () -> Void) {
         assertInEventLoop()
-        endOfTick.append(work)
+        if isLoopThread { endOfTick.append(work) } else { work() }
     }
 
     /// Takes a Swift task job: runs it on the loop thread.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        if inEventLoop {
+        if isLoopThread {
             localJobs.append(job)
-        } else {
-            inbox.withLock { $0.jobs.append(job) }
+            return
+        }
+        let queued = inbox.withLock { inbox -> Bool in
+            guard !inbox.isStopped else { return false }
+            inbox.jobs.append(job)
+            return true
+        }
+        if queued {
             wake()
+        } else {
+            job.runSynchronously(on: asUnownedTaskExecutor())
         }
     }
 
@@ -199,6 +221,46 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor, CustomStringCon
             runJobs()
             runEndOfTick()
         }
+        finishQueuedWork()
+    }
+
+    /// Runs what was queued before the stop, then marks the loop stopped, in one step under the
+    /// inbox lock so that no work is queued after the last drain and lost.
+    private func finishQueuedWork() {
+        while true {
+            let drained = inbox.withLock { inbox -> ([@Sendable () -> Void], [UnownedJob])? in
+                if inbox.closures.isEmpty && inbox.jobs.isEmpty {
+                    inbox.isStopped = true
+                    hasStopped.store(true, ordering: .releasing)
+                    // From now on this thread is no longer the loop: what it queues runs in place.
+                    threadID.store(0, ordering: .releasing)
+                    return nil
+                }
+                defer {
+                    inbox.closures = []
+                    inbox.jobs = []
+                }
+                return (inbox.closures, inbox.jobs)
+            }
+            guard let (closures, jobs) = drained else { break }
+            for closure in closures {
+                closure()
+                runLocalClosures()
+            }
+            localJobs.append(contentsOf: jobs)
+            while !localJobs.isEmpty {
+                let batch = localJobs
+                localJobs.removeAll()
+                for job in batch {
+                    job.runSynchronously(on: asUnownedTaskExecutor())
+                    runLocalClosures()
+                }
+            }
+            runEndOfTick()
+        }
+        // Work a finished job left behind, now that late work runs in place.
+        runLocalClosures()
+        runEndOfTick()
     }
 
     private func pollTimeoutMilliseconds() -> Int32 {
