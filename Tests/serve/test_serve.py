@@ -113,6 +113,21 @@ def test_health_knows_each_served_service(tls_server, data_dir):
         assert set(listed.statuses) >= {"", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"}
 
 
+def test_each_call_is_logged_with_its_request_id(tls_server, data_dir):
+    """Every call leaves one structured log line on stderr with its method, status and request
+    id; a short plain x-request-id from the client is kept as the id."""
+    with tls_channel(tls_server, data_dir, "localhost") as channel:
+        health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service=""), timeout=TIMEOUT, metadata=[("x-request-id", "req-7f3a")]
+        )
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and "request_id=req-7f3a" not in tls_server.stderr_text():
+        time.sleep(0.05)
+    lines = [line for line in tls_server.stderr_text().splitlines() if "request_id=req-7f3a" in line]
+    assert len(lines) == 1, tls_server.stderr_text()
+    assert "msg=call" in lines[0] and "method=/grpc.health.v1.Health/Check" in lines[0] and "status=ok" in lines[0], lines[0]
+
+
 @pytest.mark.parametrize("version", ["v1", "v1alpha"])
 def test_reflection_lists_and_describes_services(tls_server, data_dir, version):
     """grpcio-reflection's descriptor database lists Health and both reflection services, and
