@@ -380,6 +380,8 @@ public struct Medexpress_Testing_V1_Prescription: ProtoMessage {
         // An initialized struct points at the type's protoc-c descriptor.
         var prototype = Medexpress__Testing__V1__Prescription()
         medexpress__testing__v1__prescription__init(&prototype)
+        // Recursive through its fields: libprotobuf-c would recurse as deep as the bytes say.
+        try ProtobufCCoding.checkNestingDepth(bytes, descriptor: prototype.base.descriptor, messageName: Self.protoMessageName)
         self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__Testing__V1__Prescription.self,
                                           messageName: Self.protoMessageName, Medexpress_Testing_V1_Prescription.init(cMessage:))
     }

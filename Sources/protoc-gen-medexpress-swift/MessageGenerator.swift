@@ -33,6 +33,10 @@ extension FileGenerator {
                 writer.line("// An initialized struct points at the type's protoc-c descriptor.")
                 writer.line("var prototype = \(cType)()")
                 writer.line("\(Naming.cFunctionPrefix(message.fullName))__init(&prototype)")
+                if registry.canNestWithoutBound(message.fullName) {
+                    writer.line("// Recursive through its fields: libprotobuf-c would recurse as deep as the bytes say.")
+                    writer.line("try ProtobufCCoding.checkNestingDepth(bytes, descriptor: prototype.base.descriptor, messageName: Self.protoMessageName)")
+                }
                 writer.line("self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: \(cType).self,")
                 writer.line("                                  messageName: Self.protoMessageName, \(swiftName).init(cMessage:))")
             }

@@ -91,6 +91,30 @@ struct TypeRegistry {
         recursiveFields.contains(message.fullName + "#" + String(field.number))
     }
 
+    /// Whether a message's encoding can nest without bound: a cycle of message-typed fields
+    /// (singular, repeated or map values) is reachable from it. libprotobuf-c unpacks nested
+    /// messages recursively with no depth limit, so decoding such a type checks the depth first.
+    func canNestWithoutBound(_ fullName: String) -> Bool {
+        var edges: [String: [String]] = [:]
+        for entry in entries.values {
+            guard case .message(let message) = entry.kind else { continue }
+            edges[message.fullName] = message.fields.filter { $0.type == .message }.map(\.typeName)
+        }
+        // Depth-first search from `fullName`; a node met again while still on the path is a cycle.
+        var onPath: Set<String> = []
+        var finished: Set<String> = []
+        func visit(_ node: String) -> Bool {
+            if onPath.contains(node) { return true }
+            if finished.contains(node) { return false }
+            onPath.insert(node)
+            for next in edges[node] ?? [] where visit(next) { return true }
+            onPath.remove(node)
+            finished.insert(node)
+            return false
+        }
+        return visit(fullName)
+    }
+
     private mutating func findRecursiveFields() {
         var edges: [String: [String]] = [:]
         for entry in entries.values {

@@ -40,6 +40,22 @@ public enum ProtobufCCoding {
         return try result.get()
     }
 
+    /// The deepest nesting of messages accepted when decoding a recursive type (protobuf's own
+    /// default recursion limit).
+    public static let maxNestingDepth = 100
+
+    /// Fails when messages nest deeper than `maxNestingDepth` in `bytes`: a scan of the wire format
+    /// guided by the protoc-c descriptors, bounded by the same limit. Malformed bytes are left for
+    /// the unpacker to reject.
+    public static func checkNestingDepth(_ bytes: UnsafeRawBufferPointer,
+                                         descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
+                                         messageName: String) throws(ProtoDecodingError) {
+        guard NestingScanner.fits(bytes, descriptor: descriptor, depth: 1) else {
+            throw ProtoDecodingError(messageName: messageName,
+                                     reason: "messages nest deeper than \(maxNestingDepth) levels")
+        }
+    }
+
     public static func encode<CMessage>(_ message: UnsafeMutablePointer<CMessage>, appendingTo buffer: inout [UInt8]) {
         // Every protoc-c message struct starts with its ProtobufCMessage header.
         let header = UnsafeRawPointer(message).assumingMemoryBound(to: ProtobufCMessage.self)
@@ -160,4 +176,52 @@ private func unpackArenaFree(_ data: UnsafeMutableRawPointer?, _ pointer: Unsafe
     let base = arena.pointee.base
     if pointer >= base && pointer < base + arena.pointee.capacity { return }
     free(pointer)
+}
+
+/// Walks protobuf wire bytes to measure how deeply messages nest.
+private enum NestingScanner {
+    /// False when a message nests deeper than the limit; true otherwise (also for bytes that are
+    /// malformed: unpacking reports those).
+    static func fits(_ bytes: UnsafeRawBufferPointer, descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
+                     depth: Int) -> Bool {
+        guard depth <= ProtobufCCoding.maxNestingDepth else { return false }
+        var index = 0
+        while index < bytes.count {
+            guard let key = varint(bytes, &index) else { return true }
+            switch key & 7 {
+            case 0:
+                guard varint(bytes, &index) != nil else { return true }
+            case 1:
+                index += 8
+            case 5:
+                index += 4
+            case 2:
+                guard let length = varint(bytes, &index), length <= UInt64(bytes.count - index) else { return true }
+                let end = index + Int(length)
+                if let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(truncatingIfNeeded: key >> 3)),
+                   field.pointee.type == PROTOBUF_C_TYPE_MESSAGE,
+                   let nested = field.pointee.descriptor?.assumingMemoryBound(to: ProtobufCMessageDescriptor.self),
+                   !fits(UnsafeRawBufferPointer(rebasing: bytes[index..<end]), descriptor: nested, depth: depth + 1) {
+                    return false
+                }
+                index = end
+            default:
+                return true
+            }
+        }
+        return true
+    }
+
+    private static func varint(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count && shift < 64 {
+            let byte = bytes[index]
+            index += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+        return nil
+    }
 }
