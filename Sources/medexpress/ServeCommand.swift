@@ -1,3 +1,4 @@
+import Generated
 import RPCCore
 import RPCServer
 
@@ -51,9 +52,11 @@ struct ServeCommand {
         }
         let health = HealthService()
         var services: [any RPCService] = [health]
-        let reflectedNames = ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
-                              "grpc.reflection.v1alpha.ServerReflection"]
-        services.append(contentsOf: ReflectionService.services(serving: reflectedNames))
+        // Reflection lists every service served, itself included.
+        let reflectionNames = [Grpc_Reflection_V1_ServerReflection.descriptor.fullName,
+                               Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullName]
+        let servedNames = Set(services.flatMap { $0.methods.map(\.descriptor.service) }).union(reflectionNames)
+        services.append(contentsOf: ReflectionService.services(serving: servedNames.sorted()))
         var configuration = ServerConfiguration(address: address, tls: tls, eventLoopCount: options.eventLoops)
         configuration.pinToCPUs = options.pinCPUs
         configuration.limits = options.limits
