@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(name: "protoc-gen-medexpress-swift", dependencies: ["GeneratedC", "CProtobufC"]),
         .target(name: "RPCServer", dependencies: ["RPCCore", "Generated"], swiftSettings: fastAcrossModules),
         .target(name: "ClientKit", dependencies: ["RPCCore", "Generated"], swiftSettings: fastAcrossModules),
-        .executableTarget(name: "medexpress", dependencies: ["RPCServer", "ClientKit"]),
+        .executableTarget(name: "medexpress", dependencies: ["RPCServer", "ClientKit", "Generated", "RPCCore"]),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"]),
         .testTarget(name: "GeneratedTests", dependencies: ["Generated", "RPCCore"]),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "ClientKit", "Generated", "RPCCore"]),
