@@ -18,3 +18,13 @@ final class StatusMappingTests: XCTestCase {
         }
     }
 }
+
+final class FramingStatusTests: XCTestCase {
+    func testFramingErrorsMapToTheStatusesThePeersExpect() {
+        let tooLarge = Status(framingError: .messageTooLarge(declared: 5_000_000, limit: 4_194_304), in: "request")
+        XCTAssertEqual(tooLarge.code, .resourceExhausted)
+        XCTAssertEqual(tooLarge.message, "request message of 5000000 bytes exceeds the limit of 4194304 bytes")
+        XCTAssertEqual(Status(framingError: .invalidCompressionFlag(7), in: "response").code, .internalError)
+        XCTAssertEqual(Status(framingError: .truncated, in: "request").code, .internalError)
+    }
+}

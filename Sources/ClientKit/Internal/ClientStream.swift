@@ -268,12 +268,7 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
             returnCredit(try inbound.append(bytes))
         } catch {
             returnCredit(inbound.releaseAll())
-            switch error {
-            case .messageTooLarge(let declared, let limit):
-                abort(Status(.resourceExhausted, "response message of \(declared) bytes exceeds the limit of \(limit) bytes"))
-            case .invalidCompressionFlag, .truncated:
-                abort(Status(.internalError, "invalid response framing: \(error)"))
-            }
+            abort(Status(framingError: error, in: "response"))
             return
         }
         deliverIfWaiting()

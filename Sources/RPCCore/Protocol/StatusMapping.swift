@@ -12,3 +12,16 @@ extension Status.Code {
         }
     }
 }
+
+extension Status {
+    /// The status that ends a call whose incoming messages broke gRPC's framing; `what` names
+    /// them ("request" or "response").
+    public init(framingError: FramingError, in what: String) {
+        switch framingError {
+        case .messageTooLarge(let declared, let limit):
+            self.init(.resourceExhausted, "\(what) message of \(declared) bytes exceeds the limit of \(limit) bytes")
+        case .invalidCompressionFlag, .truncated:
+            self.init(.internalError, "invalid \(what) framing: \(framingError)")
+        }
+    }
+}

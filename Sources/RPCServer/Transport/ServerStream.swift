@@ -127,12 +127,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
             returnCredit(try inbound.append(bytes))
         } catch {
             returnCredit(inbound.releaseAll())
-            switch error {
-            case .messageTooLarge(let declared, let limit):
-                failInbound(Status(.resourceExhausted, "request message of \(declared) bytes exceeds the limit of \(limit) bytes"))
-            case .invalidCompressionFlag, .truncated:
-                failInbound(Status(.internalError, "invalid request framing: \(error)"))
-            }
+            failInbound(Status(framingError: error, in: "request"))
             return
         }
         deliverIfWaiting()
