@@ -131,7 +131,7 @@ final class ServerCore: Sendable {
 
     /// Runs the interceptors in order, then the handler.
     static func runChain(_ interceptors: ArraySlice<any ServerInterceptor>, context: ServerContext,
-                                 handler: @escaping @Sendable () async throws -> Void) async throws {
+                         handler: @escaping @Sendable () async throws -> Void) async throws {
         guard let first = interceptors.first else {
             try await handler()
             return
