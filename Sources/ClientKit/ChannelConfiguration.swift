@@ -9,9 +9,10 @@ public struct ChannelConfiguration: Sendable {
     public static let maxConnections = 64
     /// The `:authority` sent with every call; nil uses the TLS server name (or the host) and the port.
     public var authority: String?
-    /// Time allowed for TCP connect, TLS handshake and the server's HTTP/2 SETTINGS before the
-    /// connection is given up (its calls fail with UNAVAILABLE).
-    public var connectTimeout: Duration = .seconds(20)
+    /// How long a connection attempt may take (name, TCP, TLS and the server's HTTP/2 SETTINGS;
+    /// past it the attempt is given up and its calls fail with UNAVAILABLE), and how long after a
+    /// failed attempt new calls fail at once before the next attempt is made.
+    public var connectionBackoff = ConnectionBackoff()
     /// Interval between HTTP/2 PINGs while calls are in progress; nil sends none.
     public var keepaliveInterval: Duration? = .seconds(60)
     /// Time a PING may go unacknowledged before the connection is considered dead.

@@ -4,7 +4,9 @@ import Synchronization
 
 /// A client channel to one gRPC server: HTTP/2 connections (TLS, or h2c on loopback) opened on
 /// the first call and reopened after they close, carrying many calls at once. Works with any
-/// gRPC server. Unary calls are retried per `RetryPolicy` and repeated once after a credentials
+/// gRPC server. A host name's addresses are tried in order; after a failed connection attempt,
+/// calls fail at once with UNAVAILABLE until `ChannelConfiguration.connectionBackoff` allows the
+/// next attempt. Unary calls are retried per `RetryPolicy` and repeated once after a credentials
 /// refresh; calls refused unprocessed by a server going away are replayed transparently.
 ///
 /// Call `close()` when done: it waits for the calls in progress, says GOAWAY and stops the loop.
@@ -32,8 +34,15 @@ public final class GRPCChannel: RPCChannel {
     /// the system roots) and carry `tls.serverName` (default: the target host); a client
     /// certificate in `tls` is presented for mutual TLS. The channel runs on one loop of
     /// `eventLoopGroup`, or on a loop of its own when none is given.
-    public init(target: SocketAddress, tls: TLSConfiguration?, configuration: ChannelConfiguration = .init(),
-                eventLoopGroup: EventLoopGroup? = nil) throws {
+    public convenience init(target: SocketAddress, tls: TLSConfiguration?, configuration: ChannelConfiguration = .init(),
+                            eventLoopGroup: EventLoopGroup? = nil) throws {
+        try self.init(target: target, tls: tls, configuration: configuration, eventLoopGroup: eventLoopGroup,
+                      resolver: SystemAddressResolver())
+    }
+
+    /// A channel whose host names are resolved by `resolver` (tests substitute the addresses).
+    init(target: SocketAddress, tls: TLSConfiguration?, configuration: ChannelConfiguration,
+         eventLoopGroup: EventLoopGroup?, resolver: any AddressResolver) throws {
         precondition((1...ChannelConfiguration.maxConnections).contains(configuration.connections),
                      "a channel keeps 1...\(ChannelConfiguration.maxConnections) connections")
         guard tls != nil || target.isLoopback else {
@@ -64,7 +73,7 @@ public final class GRPCChannel: RPCChannel {
         }
         loop = group.nextLoop()
         core = ChannelCore(loop: loop, target: target, configuration: configuration, tlsContext: tlsContext,
-                           serverName: serverName)
+                           serverName: serverName, resolver: resolver)
     }
 
     /// The loop the channel's connections run on: unary calls run their awaits there.

@@ -74,6 +74,10 @@ final class ConnectionTests: XCTestCase {
         let port = first.port
         let channel = try first.channel {
             $0.retryPolicy = RetryPolicy(maxAttempts: 8, initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(200))
+            // Retries made while the channel backs off from a refused connect fail at once: the
+            // outage a call rides out is bounded by the connection backoff as well.
+            $0.connectionBackoff = ConnectionBackoff(initialBackoff: .milliseconds(50), multiplier: 1,
+                                                     maxBackoff: .milliseconds(50))
         }
         _ = try await channel.unary(ProbeService.Method.flakyRead, Blob([0]))
         await first.stop()
@@ -96,7 +100,8 @@ final class ConnectionTests: XCTestCase {
     func testAServerThatNeverSpeaksHTTP2FailsTheCallAfterTheConnectTimeout() async throws {
         let blackHole = try BlackHole()
         var configuration = ChannelConfiguration()
-        configuration.connectTimeout = .milliseconds(200)
+        configuration.connectionBackoff = ConnectionBackoff(initialBackoff: .milliseconds(200),
+                                                            minConnectTimeout: .milliseconds(200))
         let channel = try GRPCChannel(target: blackHole.address, tls: nil, configuration: configuration)
         let status = await failureStatus { try await channel.unary(ProbeService.Method.echo, Blob()) }
         XCTAssertEqual(status?.code, .unavailable)

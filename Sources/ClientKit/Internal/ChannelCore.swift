@@ -13,8 +13,11 @@ final class ChannelCore: @unchecked Sendable {
     let scheme: String
     /// `:authority` of every request.
     let authority: String
+    /// Turns a target host name into the addresses to try.
+    let resolver: any AddressResolver
 
     private var connections: [ClientConnection] = []
+    private var attempts: ConnectionAttempts
     private var isShutDown = false
     private var shutdownWaiter: CheckedContinuation<Void, Never>?
 
@@ -22,12 +25,14 @@ final class ChannelCore: @unchecked Sendable {
     static let shutdownGrace: Duration = .seconds(1)
 
     init(loop: EventLoop, target: SocketAddress, configuration: ChannelConfiguration, tlsContext: TLSContext?,
-         serverName: String?) {
+         serverName: String?, resolver: any AddressResolver) {
         self.loop = loop
         self.target = target
         self.configuration = configuration
         self.tlsContext = tlsContext
         self.serverName = serverName
+        self.resolver = resolver
+        self.attempts = ConnectionAttempts(policy: configuration.connectionBackoff)
         self.scheme = tlsContext == nil ? "http" : "https"
         if let authority = configuration.authority {
             self.authority = authority
@@ -43,7 +48,8 @@ final class ChannelCore: @unchecked Sendable {
 
     // MARK: Calls
 
-    /// Puts a call on a connection, opening one when none can take it.
+    /// Puts a call on a connection, opening one when none can take it — unless the last attempt
+    /// to connect failed and its backoff has not passed: then the call fails at once.
     func start(_ stream: ClientStream) {
         loop.assertInEventLoop()
         guard stream.finalStatus == nil else { return }
@@ -59,32 +65,59 @@ final class ChannelCore: @unchecked Sendable {
         // A connection found closing while we attach gets one replacement.
         for _ in 0..<2 {
             let connection: ClientConnection
-            do {
+            do throws(Status) {
                 connection = try pickConnection()
             } catch {
-                stream.fail(Status(.unavailable, "cannot connect to \(target): \(error)"))
+                stream.fail(error)
                 return
             }
-            if connection.attach(stream) { return }
+            if connection.attach(stream) {
+                // A new connection starts connecting with its first call on it, so that a failure
+                // to connect reaches that call with its own error.
+                connection.connectIfIdle()
+                return
+            }
         }
         stream.fail(Status(.unavailable, "no connection to \(target) could take the call"))
     }
 
-    /// The connection with the fewest calls among those taking new ones; a new connection when
-    /// there is none, or when every one is busy and the pool has room.
-    private func pickConnection() throws -> ClientConnection {
+    /// The connection with the fewest calls among those taking new ones; a new connection (not
+    /// yet connecting) when there is none, or when every one is busy and the pool has room.
+    /// Throws UNAVAILABLE when a new connection is needed while backing off.
+    private func pickConnection() throws(Status) -> ClientConnection {
         let usable = connections.filter(\.acceptsNewStreams)
-        if let best = usable.min(by: { $0.activeStreamCount < $1.activeStreamCount }),
-           best.activeStreamCount == 0 || usable.count >= configuration.connections {
+        let best = usable.min(by: { $0.activeStreamCount < $1.activeStreamCount })
+        if let best, best.activeStreamCount == 0 || usable.count >= configuration.connections {
             return best
         }
+        if let refusal = attempts.refusal(at: .now, target: target) {
+            // A busy connection still beats failing the call.
+            if let best { return best }
+            throw refusal
+        }
         let connection = ClientConnection(core: self)
-        try connection.connect()
         connections.append(connection)
         return connection
     }
 
     // MARK: Connection events
+
+    /// The schedule of a connection attempt starting now.
+    func beginConnectionAttempt() -> ConnectionAttempts.Attempt {
+        attempts.begin(at: .now)
+    }
+
+    /// An attempt ended without HTTP/2 (refused, unreachable, TLS, no SETTINGS in time, name
+    /// resolution): new connections wait for its backoff.
+    func connectionAttemptFailed(_ attempt: ConnectionAttempts.Attempt, error: String) {
+        guard !isShutDown else { return }
+        attempts.failed(attempt, error: error)
+    }
+
+    /// A connection is up (the server's SETTINGS arrived): the backoff starts over.
+    func connectionEstablished() {
+        attempts.succeeded()
+    }
 
     func connectionClosed(_ connection: ClientConnection) {
         connections.removeAll { $0 === connection }
@@ -96,14 +129,14 @@ final class ChannelCore: @unchecked Sendable {
 
     // MARK: Closing
 
-    /// Sends GOAWAY on every connection and resumes `waiter` once all are closed (forcing them
-    /// closed after `shutdownGrace`). Calls started afterwards fail with UNAVAILABLE.
     /// Closes every connection now; their calls end with UNAVAILABLE.
     func forceCloseAll(reason: String) {
         loop.assertInEventLoop()
         for connection in connections { connection.forceClose(reason: reason) }
     }
 
+    /// Sends GOAWAY on every connection and resumes `waiter` once all are closed (forcing them
+    /// closed after `shutdownGrace`). Calls started afterwards fail with UNAVAILABLE.
     func shutDown(_ waiter: CheckedContinuation<Void, Never>) {
         loop.assertInEventLoop()
         isShutDown = true

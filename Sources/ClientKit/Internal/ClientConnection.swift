@@ -9,7 +9,8 @@ import RPCCore
 final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate, @unchecked Sendable {
     /// Where the connection is in its life.
     enum State {
-        /// TCP connect or TLS handshake in progress; streams may already be queued.
+        /// Not connected yet (name lookup, TCP connect, TLS handshake, or not started before its
+        /// first call); streams may already be queued.
         case connecting
         /// HTTP/2 is up.
         case ready
@@ -28,14 +29,32 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate, @unch
     private var streams: [Int32: ClientStream] = [:]
     private var writer = HTTP2FrameWriter()
     private var flushScheduled = false
+    /// Set once TCP (and TLS) is up on some address: from then on the session has written to
+    /// that socket, so a failure can no longer move on to another address.
     private var wasActive = false
+    /// Set once the server's SETTINGS arrived: the attempt succeeded.
+    private var isEstablished = false
+    /// Set when the connection is closed on purpose (timeout, channel closing): no further
+    /// address is tried.
+    private var isAbandoned = false
+    /// The attempt this connection is, once it started connecting.
+    private var attempt: ConnectionAttempts.Attempt?
+    /// The resolved addresses, tried in order; `nextAddress` is the index of the next to try.
+    private var addresses: [ResolvedAddress] = []
+    private var nextAddress = 0
+    /// Why each address tried so far failed.
+    private var addressFailures: [(address: String, error: String)] = []
     private var connectTimer: TimerID?
     private var keepaliveTimer: TimerID?
     private var pingAckTimer: TimerID?
+    /// The message encodings the server said it accepts (`grpc-accept-encoding` of a response on
+    /// this connection); nil until one said so.
+    private(set) var serverAcceptedEncodings: Set<String>?
 
     init(core: ChannelCore) {
         self.core = core
         self.loop = core.loop
+        session = HTTP2Session(isServer: false, limits: core.configuration.http2, delegate: self)
     }
 
     /// Calls in progress on this connection.
@@ -44,43 +63,68 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate, @unch
     /// Whether new calls may start here.
     var acceptsNewStreams: Bool { state == .connecting || state == .ready }
 
-    /// Starts connecting (loop thread). Throws when the connection cannot even be attempted.
-    func connect() throws {
+    /// Starts connecting unless it already did (loop thread): one attempt under the channel's
+    /// backoff, covering every resolved address within the attempt's timeout.
+    func connectIfIdle() {
         loop.assertInEventLoop()
-        session = HTTP2Session(isServer: false, limits: core.configuration.http2, delegate: self)
-        let timeout = core.configuration.connectTimeout
-        connectTimer = loop.scheduleTimer(after: timeout) { [self] in
+        guard attempt == nil, state == .connecting else { return }
+        let attempt = core.beginConnectionAttempt()
+        self.attempt = attempt
+        connectTimer = loop.scheduleTimer(after: attempt.timeout) { [self] in
             self.connectTimer = nil
-            let reason = "no HTTP/2 connection (name, TCP, TLS and the server's SETTINGS) within \(timeout)"
-            if let channel = self.channel { channel.close(error: reason) } else { self.tearDown(error: reason) }
+            forceClose(reason: "no HTTP/2 connection (name, TCP, TLS and the server's SETTINGS) within \(attempt.timeout)")
         }
         if let address = Socket.resolveNumeric(core.target) {
-            do {
-                try open(address)
-            } catch {
-                if let timer = connectTimer { loop.cancelTimer(timer) }
-                connectTimer = nil
-                throw error
-            }
+            connect(to: [address])
             return
         }
-        // A host name: DNS may block, so it is looked up on a thread of its own, never the loop.
+        // A host name: DNS may block, so it is looked up off the loop.
         let connection = self
-        ResolvedAddress.resolveInBackground(core.target) { [loop] result in
+        core.resolver.resolve(core.target) { [loop] result in
             loop.execute {
-                guard connection.state == .connecting, connection.channel == nil else { return }
+                guard connection.state == .connecting, connection.channel == nil, !connection.isAbandoned else { return }
                 switch result {
-                case .success(let address):
-                    do {
-                        try connection.open(address)
-                    } catch {
-                        connection.tearDown(error: "\(error)")
-                    }
+                case .success(let addresses) where addresses.isEmpty:
+                    connection.tearDown(error: "name resolution failed: no addresses for \(connection.core.target.host)")
+                case .success(let addresses):
+                    connection.connect(to: addresses)
                 case .failure(let error):
                     connection.tearDown(error: "name resolution failed: \(error)")
                 }
             }
         }
+    }
+
+    /// Tries `addresses` in order (gRPC's pick-first): the first where TCP and TLS come up carries
+    /// the connection.
+    private func connect(to addresses: [ResolvedAddress]) {
+        self.addresses = addresses
+        nextAddress = 0
+        addressFailures = []
+        openNextAddress()
+    }
+
+    /// Opens the next address that does not fail at once; when none is left the attempt has
+    /// failed, with every address's error.
+    private func openNextAddress() {
+        while nextAddress < addresses.count {
+            let address = addresses[nextAddress]
+            nextAddress += 1
+            do {
+                try open(address)
+                return
+            } catch {
+                addressFailures.append((address.description, "\(error)"))
+            }
+        }
+        tearDown(error: addressFailureSummary)
+    }
+
+    /// One failure as it is; several, each named by its address.
+    private var addressFailureSummary: String {
+        if addressFailures.count == 1 { return addressFailures[0].error }
+        let each = addressFailures.map { "\($0.address): \($0.error)" }.joined(separator: "; ")
+        return "all \(addressFailures.count) addresses failed: \(each)"
     }
 
     /// Opens the socket (and TLS) to a resolved address.
@@ -108,10 +152,12 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate, @unch
     func attach(_ stream: ClientStream) -> Bool {
         loop.assertInEventLoop()
         guard acceptsNewStreams else { return false }
-        let headers = stream.requestHeaders(scheme: core.scheme, authority: core.authority)
+        let headers = stream.requestHeaders(scheme: core.scheme, authority: core.authority,
+                                            serverAcceptedEncodings: serverAcceptedEncodings)
         guard let streamID = session.submitRequest(headers: headers) else {
             // Stream ids exhausted or the session is closing: this connection is done for new calls.
             state = .draining
+            if attempt == nil { tearDown(error: "the HTTP/2 session took no stream") }
             return false
         }
         streams[streamID] = stream
@@ -127,7 +173,7 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate, @unch
         case .closed:
             return
         case .connecting:
-            channel?.close(error: "the channel was closed")
+            forceClose(reason: "the channel was closed")
         case .ready, .draining:
             state = .draining
             session.goAway(errorCode: NGHTTP2_NO_ERROR.rawValue, lastStreamID: 0, debugData: "client closing")
@@ -135,8 +181,9 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate, @unch
         }
     }
 
-    /// Closes at once; the calls still on it end with UNAVAILABLE.
+    /// Closes at once, whatever addresses are left to try; the calls still on it end with UNAVAILABLE.
     func forceClose(reason: String) {
+        isAbandoned = true
         if let channel { channel.close(error: reason) } else { tearDown(error: reason) }
     }
 
@@ -170,6 +217,14 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate, @unch
     }
 
     func channelClosed(_ channel: SocketChannel, error: String?) {
+        if !wasActive, !isAbandoned, state == .connecting, nextAddress > 0 {
+            // TCP or TLS failed on this address before the session wrote anything (HTTP2FrameWriter
+            // writes to active channels only), so the same session can go to the next address.
+            self.channel = nil
+            addressFailures.append((addresses[nextAddress - 1].description, error ?? "closed by the server"))
+            openNextAddress()
+            return
+        }
         tearDown(error: error)
     }
 
@@ -181,6 +236,9 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate, @unch
         connectTimer = nil
         keepaliveTimer = nil
         pingAckTimer = nil
+        if let attempt, !isEstablished {
+            core.connectionAttemptFailed(attempt, error: error ?? "the server closed the connection before HTTP/2 was up")
+        }
         let reason: String
         if wasActive {
             reason = "the connection to \(core.target) closed" + (error.map { ": \($0)" } ?? " (by the server)")
@@ -242,12 +300,27 @@ final class ClientConnection: SocketChannelDelegate, HTTP2SessionDelegate, @unch
 
     // MARK: HTTP2SessionDelegate
 
-    /// The server's SETTINGS: it speaks HTTP/2, the connection is up.
+    /// The server's SETTINGS: it speaks HTTP/2, the connection is up and the backoff starts over.
     func http2SettingsReceived() {
         if let timer = connectTimer {
             loop.cancelTimer(timer)
             connectTimer = nil
         }
+        if !isEstablished {
+            isEstablished = true
+            core.connectionEstablished()
+        }
+    }
+
+    // MARK: Compression
+
+    /// Records the server's `grpc-accept-encoding` (a comma-separated list) from a response on
+    /// this connection: calls attached afterwards compress only with an encoding in it.
+    func recordServerAcceptEncoding(_ value: String) {
+        let names = value.split(separator: ",").map { name in
+            String(name.filter { $0 != " " && $0 != "\t" }).lowercased()
+        }
+        serverAcceptedEncodings = Set(names.filter { !$0.isEmpty })
     }
 
     func http2BeginHeaders(streamID: Int32, isTrailers: Bool) {

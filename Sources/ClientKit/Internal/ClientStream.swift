@@ -13,7 +13,12 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
     /// When the call's deadline passes, if it has one.
     let deadline: ContinuousClock.Instant?
     private let headerFields: [(name: String, value: String)]
-    private let requestEncoding: CompressionAlgorithm?
+    /// How request messages are compressed: what the call asked for, or nil (identity) when the
+    /// connection's server said it does not accept that. Settled by the first request headers or
+    /// the first message, whichever comes first, and then kept, replays included, so that the
+    /// `grpc-encoding` header always matches the bytes.
+    private var requestEncoding: CompressionAlgorithm?
+    private var requestEncodingSettled = false
     private let observer: CallObserver?
     /// Whether this call counts toward the channel's calls in progress (attempts of a unary
     /// call do not: the unary call counts once).
@@ -71,7 +76,9 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
     // MARK: Starting (loop thread)
 
     /// The request headers, with the time left before the deadline as `grpc-timeout`.
-    func requestHeaders(scheme: String, authority: String) -> HTTP2HeaderBlock {
+    /// `serverAcceptedEncodings` is what the connection's server accepts, when it told us.
+    func requestHeaders(scheme: String, authority: String, serverAcceptedEncodings: Set<String>?) -> HTTP2HeaderBlock {
+        settleRequestEncoding(serverAcceptedEncodings: serverAcceptedEncodings)
         var headers = HTTP2HeaderBlock()
         headers.add(":method", "POST")
         headers.add(":scheme", scheme)
@@ -87,6 +94,17 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
         headers.add("grpc-accept-encoding", "identity,gzip")
         for field in headerFields { headers.add(field.name, field.value) }
         return headers
+    }
+
+    /// gRPC's compression doc: a client that knows the server's `grpc-accept-encoding` must not
+    /// compress with an encoding missing from it. Not knowing yet, it compresses as asked.
+    private func settleRequestEncoding(serverAcceptedEncodings: Set<String>?) {
+        guard !requestEncodingSettled else { return }
+        requestEncodingSettled = true
+        if let encoding = requestEncoding, let accepted = serverAcceptedEncodings,
+           !accepted.contains(encoding.rawValue) {
+            requestEncoding = nil
+        }
     }
 
     /// Starts the local deadline: when it passes the stream is reset and the call ends with
@@ -182,6 +200,7 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
             abort(status)
             throw status
         }
+        settleRequestEncoding(serverAcceptedEncodings: nil)
         let compressor = compressed && requestEncoding == .gzip ? core.gzipCompressor : nil
         do {
             try MessageFramer.frame(message, compressor: compressor, appendingTo: &outbound)
@@ -212,6 +231,7 @@ final class ClientStream: ResponseMessageReceiving, @unchecked Sendable {
                          "response headers exceed the limit of \(configuration.http2.maxHeaderListBytes) bytes"))
             return
         }
+        if let accepted = block.acceptEncoding { connection?.recordServerAcceptEncoding(accepted) }
         if responseHeadersReceived || isTrailers {
             finishWithTrailers(httpStatus: httpStatus)
             return

@@ -14,6 +14,8 @@ struct ResponseHeaderBlock {
     private(set) var encoding: String?
     private(set) var grpcStatus: String?
     private(set) var grpcMessage: String?
+    /// The encodings the server accepts for requests (`grpc-accept-encoding`, repeated fields joined).
+    private(set) var acceptEncoding: String?
     /// The fields that are not part of the protocol: the call's metadata.
     private(set) var metadata = Metadata()
 
@@ -38,7 +40,7 @@ struct ResponseHeaderBlock {
         case "grpc-encoding": encoding = text
         case "grpc-status": grpcStatus = text
         case "grpc-message": grpcMessage = text
-        case "grpc-accept-encoding": break
+        case "grpc-accept-encoding": acceptEncoding = acceptEncoding.map { $0 + "," + text } ?? text
         default:
             if name.hasPrefix(":") { return }
             if name.hasSuffix("-bin") {

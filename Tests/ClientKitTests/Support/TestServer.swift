@@ -9,29 +9,32 @@ import XCTest
 final class TestServer: Sendable {
     let server: Server
     let probe: Probe
+    /// The literal address it listens on (127.0.0.1 unless asked otherwise).
+    let host: String
     let port: Int
 
-    private init(server: Server, probe: Probe) {
+    private init(server: Server, probe: Probe, host: String) {
         self.server = server
         self.probe = probe
+        self.host = host
         self.port = server.port
     }
 
-    /// Starts a server on `port` (0: any free port), with its limits adjusted by `limits`.
-    static func start(tls: TLSConfiguration? = nil, port: Int = 0, probe: Probe = Probe(),
+    /// Starts a server on `host`:`port` (0: any free port), with its limits adjusted by `limits`.
+    static func start(tls: TLSConfiguration? = nil, host: String = "127.0.0.1", port: Int = 0, probe: Probe = Probe(),
                       limits: (inout ServerLimits) -> Void = { _ in }) async throws -> TestServer {
-        var configuration = ServerConfiguration(address: SocketAddress(host: "127.0.0.1", port: port), tls: tls,
+        var configuration = ServerConfiguration(address: SocketAddress(host: host, port: port), tls: tls,
                                                 eventLoopCount: 1)
         configuration.limits.handshakeTimeout = .seconds(5)
         limits(&configuration.limits)
         let server = try Server(configuration: configuration, services: [ProbeService(probe: probe)],
                                 log: Logger(component: "clientkit-test-server", minimumLevel: .error))
         try await server.start()
-        return TestServer(server: server, probe: probe)
+        return TestServer(server: server, probe: probe, host: host)
     }
 
     /// Where clients reach it.
-    var address: SocketAddress { SocketAddress(host: "127.0.0.1", port: port) }
+    var address: SocketAddress { SocketAddress(host: host, port: port) }
 
     func stop() async {
         await server.shutdown(grace: .seconds(1))
