@@ -45,6 +45,7 @@ final class ConnectionBackoffTests: XCTestCase {
         let firstMessage = first?.message ?? ""
         XCTAssertFalse(firstMessage.contains("backing off"), "the first call made a real attempt: \(firstMessage)")
         let connectError = try XCTUnwrap(firstMessage.components(separatedBy: "cannot connect to \(target): ").last)
+        XCTAssertTrue(connectError.contains("connect") && connectError.contains("refused"), "the socket's own error: \(connectError)")
 
         // A server appears, but the channel must not try it before the backoff has passed.
         let server = try await IdentityOnlyServer.start(port: target.port)

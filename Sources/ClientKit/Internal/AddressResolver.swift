@@ -9,8 +9,6 @@ protocol AddressResolver: Sendable {
 /// The system's resolver: getaddrinfo on a thread of its own, through RPCCore.
 struct SystemAddressResolver: AddressResolver {
     func resolve(_ target: SocketAddress, completion: @escaping @Sendable (Result<[ResolvedAddress], SystemError>) -> Void) {
-        // RPCCore hands out only getaddrinfo's first answer today, so the list has one element;
-        // once RPCCore offers every answer this forwards that list unchanged.
-        ResolvedAddress.resolveInBackground(target) { result in completion(result.map { [$0] }) }
+        ResolvedAddress.resolveInBackground(target, completion: completion)
     }
 }

@@ -107,6 +107,33 @@ public enum Socket {
         return ResolvedAddress(storage: storage, length: length, family: family, description: address.description)
     }
 
+    /// Every address getaddrinfo gives for a host and port, in its order (may block on DNS), each
+    /// described by its numeric address. Duplicates (one per socket type) are dropped.
+    public static func resolveAll(_ address: SocketAddress) throws(SystemError) -> [ResolvedAddress] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(address.host, String(address.port), &hints, &result)
+        guard status == 0 else {
+            throw SystemError("getaddrinfo \(address.host): \(String(cString: gai_strerror(status)))", errno: EINVAL)
+        }
+        defer { freeaddrinfo(result) }
+        var addresses: [ResolvedAddress] = []
+        var next = result
+        while let info = next {
+            next = info.pointee.ai_next
+            guard let source = info.pointee.ai_addr, Int(info.pointee.ai_addrlen) <= MemoryLayout<sockaddr_storage>.size else { continue }
+            var storage = sockaddr_storage()
+            withUnsafeMutableBytes(of: &storage) { raw in
+                raw.copyMemory(from: UnsafeRawBufferPointer(start: source, count: Int(info.pointee.ai_addrlen)))
+            }
+            let resolved = ResolvedAddress(storage: storage, length: info.pointee.ai_addrlen, family: info.pointee.ai_family,
+                                           description: describe(storage))
+            if !addresses.contains(where: { $0.description == resolved.description }) { addresses.append(resolved) }
+        }
+        return addresses
+    }
+
     /// Resolves a literal IPv4 or IPv6 address without any lookup; nil for a host name.
     public static func resolveNumeric(_ address: SocketAddress) -> ResolvedAddress? {
         guard let (storage, length, family) = try? resolve(address, flags: AI_NUMERICHOST) else { return nil }
@@ -206,17 +233,18 @@ public struct ResolvedAddress: @unchecked Sendable {
     let storage: sockaddr_storage
     let length: socklen_t
     let family: Int32
-    /// The host and port it was resolved from.
+    /// The host and port it was resolved from, or (from `resolveAll`) the numeric address and port.
     public let description: String
 
-    /// Resolves `address` on a short-lived thread of its own, so a DNS lookup never blocks an
-    /// event loop, and reports the result through `completion` on that thread.
+    /// Resolves `address` to every address it has (`Socket.resolveAll`) on a short-lived thread of
+    /// its own, so a DNS lookup never blocks an event loop, and reports the result through
+    /// `completion` on that thread.
     public static func resolveInBackground(_ address: SocketAddress,
-                                           completion: @escaping @Sendable (Result<ResolvedAddress, SystemError>) -> Void) {
+                                           completion: @escaping @Sendable (Result<[ResolvedAddress], SystemError>) -> Void) {
         final class Work: @unchecked Sendable {
             let address: SocketAddress
-            let completion: @Sendable (Result<ResolvedAddress, SystemError>) -> Void
-            init(_ address: SocketAddress, _ completion: @escaping @Sendable (Result<ResolvedAddress, SystemError>) -> Void) {
+            let completion: @Sendable (Result<[ResolvedAddress], SystemError>) -> Void
+            init(_ address: SocketAddress, _ completion: @escaping @Sendable (Result<[ResolvedAddress], SystemError>) -> Void) {
                 self.address = address
                 self.completion = completion
             }
@@ -226,7 +254,7 @@ public struct ResolvedAddress: @unchecked Sendable {
         let started = pthread_create(&thread, nil, { context in
             let work = Unmanaged<Work>.fromOpaque(context!).takeRetainedValue()
             do throws(SystemError) {
-                work.completion(.success(try Socket.resolve(work.address)))
+                work.completion(.success(try Socket.resolveAll(work.address)))
             } catch {
                 work.completion(.failure(error))
             }

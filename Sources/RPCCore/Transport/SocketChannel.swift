@@ -64,7 +64,9 @@ public final class SocketChannel: EventLoopSelectable {
 
     public func handleEvents(_ events: UInt32) {
         if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 && events & EPOLLIN.rawValue == 0 {
-            close(error: "connection reset")
+            // The socket's own error says why (a refused connect, say), when it has one.
+            let error = Socket.pendingError(fd)
+            close(error: error != 0 ? SystemError(state == .connecting ? "connect" : "socket", errno: error).description : "connection reset")
             return
         }
         switch state {
