@@ -19,7 +19,7 @@ public struct MessageFramer {
     public static func frame(_ message: [UInt8], compressor: GzipCompressor?,
                              appendingTo buffer: inout [UInt8]) throws {
         let start = buffer.count
-        buffer.append(contentsOf: [compressor == nil ? 0 : 1, 0, 0, 0, 0] as [UInt8])
+        buffer.append(contentsOf: repeatElement(0, count: prefixBytes))
         if let compressor {
             do {
                 try message.withUnsafeBytes { try compressor.compress($0, appendingTo: &buffer) }
@@ -35,7 +35,14 @@ public struct MessageFramer {
             buffer.removeSubrange(start...)
             throw FramingError.messageTooLarge(declared: payloadBytes, limit: maxPayloadBytes)
         }
+        writePrefix(compressed: compressor != nil, payloadBytes: payloadBytes, into: &buffer, at: start)
+    }
+
+    /// Fills in the prefix reserved at `start` for a payload of `payloadBytes` that follows it.
+    public static func writePrefix(compressed: Bool, payloadBytes: Int, into buffer: inout [UInt8], at start: Int) {
+        precondition(payloadBytes <= maxPayloadBytes, "a gRPC message payload is at most 4 GiB")
         let length = UInt32(payloadBytes)
+        buffer[start] = compressed ? 1 : 0
         buffer[start + 1] = UInt8(truncatingIfNeeded: length >> 24)
         buffer[start + 2] = UInt8(truncatingIfNeeded: length >> 16)
         buffer[start + 3] = UInt8(truncatingIfNeeded: length >> 8)

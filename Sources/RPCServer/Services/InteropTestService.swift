@@ -33,7 +33,7 @@ public struct InteropTestService: Grpc_Testing_TestServiceProvider {
                 let received = try await Self.receiveSingle(Grpc_Testing_SimpleRequest.self, from: stream)
                 try Self.checkCompression(expected: received.message.expectCompressed, wasCompressed: received.wasCompressed)
                 let response = try await unaryCall(received.message, context: context)
-                try await stream.send(response.encoded(), compressed: context.compressResponses)
+                try await stream.send(message: response, compressed: context.compressResponses)
             },
             .unary(Method.cacheableUnaryCall) { request, context in
                 try await cacheableUnaryCall(request, context: context)
@@ -50,7 +50,7 @@ public struct InteropTestService: Grpc_Testing_TestServiceProvider {
                     aggregatedBytes += request.payload?.body.count ?? 0
                 }
                 let response = Grpc_Testing_StreamingInputCallResponse.with { $0.aggregatedPayloadSize = Int32(clamping: aggregatedBytes) }
-                try await stream.send(response.encoded(), compressed: context.compressResponses)
+                try await stream.send(message: response, compressed: context.compressResponses)
             },
             .bidirectionalStreaming(Method.fullDuplexCall) { requests, responses, context in
                 try await fullDuplexCall(requests, responses: responses, context: context)

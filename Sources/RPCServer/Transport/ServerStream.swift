@@ -269,15 +269,46 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
         if !loop.inEventLoop {
             return try await withTaskExecutorPreference(loop) { try await self.send(message, compressed: compressed) }
         }
+        try checkCanSend()
+        guard message.count <= connection.limits.maxSendMessageBytes else { throw messageTooLarge(message.count) }
+        let compressor = compressed && acceptsGzip ? connection.gzipCompressor : nil
+        try MessageFramer.frame(message, compressor: compressor, appendingTo: &outbound)
+        try await queued()
+    }
+
+    func send<Message: ProtoMessage>(message: Message, compressed: Bool) async throws {
+        if !loop.inEventLoop {
+            return try await withTaskExecutorPreference(loop) { try await self.send(message: message, compressed: compressed) }
+        }
+        if compressed && acceptsGzip { return try await send(message.encoded(), compressed: true) }
+        try checkCanSend()
+        // Encoded in place after a prefix whose length is filled in once the size is known.
+        let start = outbound.count
+        outbound.append(contentsOf: repeatElement(0, count: MessageFramer.prefixBytes))
+        message.encode(appendingTo: &outbound)
+        let payloadBytes = outbound.count - start - MessageFramer.prefixBytes
+        guard payloadBytes <= connection.limits.maxSendMessageBytes, payloadBytes <= MessageFramer.maxPayloadBytes else {
+            outbound.removeSubrange(start...)
+            throw messageTooLarge(payloadBytes)
+        }
+        MessageFramer.writePrefix(compressed: false, payloadBytes: payloadBytes, into: &outbound, at: start)
+        try await queued()
+    }
+
+    private func checkCanSend() throws {
         loop.assertInEventLoop()
         if let error = terminalError { throw error }
         guard !isFinished else { throw Status(.failedPrecondition, "the call has already finished") }
-        guard message.count <= connection.limits.maxSendMessageBytes else {
-            throw Status(.resourceExhausted,
-                         "response message of \(message.count) bytes exceeds the limit of \(connection.limits.maxSendMessageBytes) bytes")
-        }
-        let compressor = compressed && acceptsGzip ? connection.gzipCompressor : nil
-        try MessageFramer.frame(message, compressor: compressor, appendingTo: &outbound)
+    }
+
+    private func messageTooLarge(_ bytes: Int) -> Status {
+        Status(.resourceExhausted,
+               "response message of \(bytes) bytes exceeds the limit of \(connection.limits.maxSendMessageBytes) bytes")
+    }
+
+    /// A message was appended to `outbound`: sends the headers first if they have not gone, wakes
+    /// the body, and waits while the call's outbound queue is over its bound.
+    private func queued() async throws {
         if !responseHeadersSent {
             sendResponseHeaders()
         } else if bodyDeferred {

@@ -32,7 +32,7 @@ public struct ResponseWriter<Message: ProtoMessage>: Sendable {
     /// Sends one message, compressed if `context.compressResponses` is set; suspends while the
     /// outbound queue is full.
     public func write(_ message: Message) async throws {
-        try await stream.send(message.encoded(), compressed: context.compressResponses)
+        try await stream.send(message: message, compressed: context.compressResponses)
     }
 }
 

@@ -8,6 +8,16 @@ public protocol ServerCallStream: Sendable {
     /// `compressed` asks for the negotiated `grpc-encoding` (identity when the client accepts none).
     /// Suspends while the call's outbound queue is full.
     func send(_ message: [UInt8], compressed: Bool) async throws
+
+    /// Sends one response message like `send(_:compressed:)`, letting the transport encode it
+    /// straight into its outbound buffer instead of into an array of its own first.
+    func send<Message: ProtoMessage>(message: Message, compressed: Bool) async throws
+}
+
+extension ServerCallStream {
+    public func send<Message: ProtoMessage>(message: Message, compressed: Bool) async throws {
+        try await send(message.encoded(), compressed: compressed)
+    }
 }
 
 /// One request message as it arrived, already decompressed.

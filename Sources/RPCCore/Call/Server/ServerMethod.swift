@@ -19,7 +19,7 @@ public struct ServerMethod: Sendable {
         ServerMethod(descriptor: method.descriptor) { stream, context in
             let request = try await receiveSingle(Request.self, from: stream)
             let response = try await body(request, context)
-            try await stream.send(response.encoded(), compressed: context.compressResponses)
+            try await stream.send(message: response, compressed: context.compressResponses)
         }
     }
 
@@ -30,7 +30,7 @@ public struct ServerMethod: Sendable {
     ) -> ServerMethod {
         ServerMethod(descriptor: method.descriptor) { stream, context in
             let response = try await body(RequestStream(stream), context)
-            try await stream.send(response.encoded(), compressed: context.compressResponses)
+            try await stream.send(message: response, compressed: context.compressResponses)
         }
     }
 
