@@ -6,8 +6,13 @@
 /// must be able to complete. A stream therefore holds at most its window plus one message.
 /// Every method returns the credit to hand back now (`nghttp2_session_consume`).
 public struct InboundMessageQueue {
+    private typealias Entry = (message: FramedMessage, uncreditedBytes: Int)
     private var deframer: MessageDeframer
-    private var messages: [(message: FramedMessage, uncreditedBytes: Int)] = []
+    /// The oldest complete message, kept out of `messages` so that a stream that never holds more
+    /// than one (every unary call) needs no array.
+    private var first: Entry?
+    /// Complete messages after `first`, from `head` on.
+    private var messages: [Entry] = []
     private var head = 0
     /// Bytes of the incomplete message whose credit went back early, and still held.
     private var partialCreditedBytes = 0
@@ -19,11 +24,13 @@ public struct InboundMessageQueue {
     }
 
     /// Whether a complete message is waiting.
-    public var hasMessage: Bool { head < messages.count }
+    public var hasMessage: Bool { first != nil }
     /// Whether the bytes received end inside a message.
     public var hasPartialMessage: Bool { deframer.hasPartialMessage }
     /// Bytes held, complete and partial.
-    public var bufferedBytes: Int { deframer.bufferedBytes + messages[head...].reduce(0) { $0 + $1.message.wireBytes } }
+    public var bufferedBytes: Int {
+        deframer.bufferedBytes + (first?.message.wireBytes ?? 0) + messages[head...].reduce(0) { $0 + $1.message.wireBytes }
+    }
 
     /// Takes a DATA chunk. On a framing error the caller ends the stream and returns the
     /// credit of everything held (`releaseAll`).
@@ -36,7 +43,7 @@ public struct InboundMessageQueue {
                 let messageUncredited = message.wireBytes - (completedAny ? 0 : partialCreditedBytes)
                 completedAny = true
                 uncredited -= messageUncredited
-                messages.append((message, messageUncredited))
+                if first == nil { first = (message, messageUncredited) } else { messages.append((message, messageUncredited)) }
             }
         } catch {
             partialUncreditedBytes = uncredited
@@ -49,19 +56,25 @@ public struct InboundMessageQueue {
 
     /// Takes the next complete message with the credit now owed for it.
     public mutating func take() -> (message: FramedMessage, credit: Int)? {
-        guard head < messages.count else { return nil }
-        let (message, uncredited) = messages[head]
-        head += 1
-        if head == messages.count {
-            messages.removeAll(keepingCapacity: true)
-            head = 0
+        guard let (message, uncredited) = first else { return nil }
+        if head < messages.count {
+            first = messages[head]
+            head += 1
+            if head == messages.count {
+                messages.removeAll(keepingCapacity: true)
+                head = 0
+            }
+        } else {
+            first = nil
         }
         return (message, uncredited + creditPartialMessageIfIdle())
     }
 
     /// Drops everything held and returns its credit (the stream has ended or failed).
     public mutating func releaseAll() -> Int {
-        let credit = messages[head...].reduce(0) { $0 + $1.uncreditedBytes } + partialUncreditedBytes
+        let credit = (first?.uncreditedBytes ?? 0) + messages[head...].reduce(0) { $0 + $1.uncreditedBytes }
+            + partialUncreditedBytes
+        first = nil
         messages.removeAll()
         head = 0
         partialUncreditedBytes = 0
@@ -70,7 +83,7 @@ public struct InboundMessageQueue {
     }
 
     private mutating func creditPartialMessageIfIdle() -> Int {
-        guard head == messages.count, partialUncreditedBytes > 0 else { return 0 }
+        guard first == nil, partialUncreditedBytes > 0 else { return 0 }
         let credit = partialUncreditedBytes
         partialCreditedBytes += credit
         partialUncreditedBytes = 0

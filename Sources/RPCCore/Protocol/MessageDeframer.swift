@@ -79,6 +79,15 @@ public struct MessageDeframer {
         }
         guard available >= MessageFramer.prefixBytes + length else { return nil }
         let start = readIndex + MessageFramer.prefixBytes
+        if readIndex == 0 && start + length == buffer.count && buffer.capacity <= Self.retainedCapacityBytes {
+            // The buffer holds exactly this message (a unary request, usually): hand the buffer
+            // itself over, prefix dropped in place, rather than copying the payload out.
+            var payload = buffer
+            buffer = []
+            payload.removeFirst(MessageFramer.prefixBytes)
+            nextPrefixOffset = 0
+            return FramedMessage(compressed: flag == 1, payload: payload)
+        }
         let payload = Array(buffer[start ..< start + length])
         readIndex = start + length
         if readIndex == buffer.count { compact() }
