@@ -41,6 +41,8 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
 
     /// Appends a value under a key known to be lower-case already (HTTP/2 header names are).
     public mutating func add(lowercasedKey key: String, value: MetadataValue) {
+        // Requests usually carry a few entries (user-agent and the like): one allocation for them.
+        if entries.capacity == 0 { entries.reserveCapacity(4) }
         entries.append(Entry(key: key, value: value))
     }
 
@@ -58,16 +60,22 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
 
     /// `key` lower-cased, without allocating when it already is (the usual case).
     private static func normalized(_ key: String) -> String {
-        let hasUpperCase = key.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.contains { $0 >= 0x41 && $0 <= 0x5A }
-        } ?? true
+        var key = key
+        let hasUpperCase = key.withUTF8 { bytes in bytes.contains { $0 >= 0x41 && $0 <= 0x5A } }
         return hasUpperCase ? key.lowercased() : key
+    }
+
+    /// Whether a stored (lower-case) key is `asked`, ignoring ASCII case: lookups need neither
+    /// lower-case their key nor allocate.
+    private static func matches(_ stored: String, _ asked: String) -> Bool {
+        guard stored.utf8.count == asked.utf8.count else { return false }
+        if stored == asked { return true }
+        return zip(stored.utf8, asked.utf8).allSatisfy { $0 == ($1 >= 0x41 && $1 <= 0x5A ? $1 | 0x20 : $1) }
     }
 
     /// The first text value of a key.
     public subscript(key: String) -> String? {
-        let key = Self.normalized(key)
-        for entry in entries where entry.key == key {
+        for entry in entries where Self.matches(entry.key, key) {
             if case .string(let text) = entry.value { return text }
         }
         return nil
@@ -75,16 +83,14 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
 
     /// Every value of a key, in order.
     public func values(_ key: String) -> [MetadataValue] {
-        let key = Self.normalized(key)
         var found: [MetadataValue] = []
-        for entry in entries where entry.key == key { found.append(entry.value) }
+        for entry in entries where Self.matches(entry.key, key) { found.append(entry.value) }
         return found
     }
 
     /// The first binary value of a `-bin` key.
     public func binary(_ key: String) -> [UInt8]? {
-        let key = Self.normalized(key)
-        for entry in entries where entry.key == key {
+        for entry in entries where Self.matches(entry.key, key) {
             if case .binary(let bytes) = entry.value { return bytes }
         }
         return nil

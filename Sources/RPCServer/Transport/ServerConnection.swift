@@ -11,6 +11,9 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     private(set) var channel: SocketChannel!
     private(set) var session: HTTP2Session!
     private var streams: [Int32: ServerStream] = [:]
+    /// The stream last looked up: nghttp2 calls back for one stream many times in a row (a
+    /// header at a time), and this spares the dictionary lookup for each.
+    private var recentStream: ServerStream?
     private var writer = HTTP2FrameWriter()
     private var flushScheduled = false
     private var handshakeTimer: TimerID?
@@ -97,6 +100,7 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
         idleTimer = nil
         let open = streams
         streams.removeAll()
+        recentStream = nil
         for stream in open.values { stream.closed(errorCode: NGHTTP2_CANCEL.rawValue) }
         listener.remove(self)
         server.connectionClosed(self)
@@ -133,21 +137,30 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
 
     func http2BeginHeaders(streamID: Int32, isTrailers: Bool) {
         guard !isTrailers else { return }
-        streams[streamID] = ServerStream(id: streamID, connection: self)
+        let stream = ServerStream(id: streamID, connection: self)
+        streams[streamID] = stream
+        recentStream = stream
         if let timer = idleTimer {
             loop.cancelTimer(timer)
             idleTimer = nil
         }
     }
 
+    private func stream(_ id: Int32) -> ServerStream? {
+        if let recent = recentStream, recent.id == id { return recent }
+        let found = streams[id]
+        if found != nil { recentStream = found }
+        return found
+    }
+
     func http2Header(streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool {
-        guard let stream = streams[streamID], stream.context == nil else { return true }
+        guard let stream = stream(streamID), stream.context == nil else { return true }
         stream.addHeader(name: name, value: value)
         return true
     }
 
     func http2HeadersComplete(streamID: Int32, isTrailers: Bool, endStream: Bool) {
-        guard let stream = streams[streamID] else { return }
+        guard let stream = stream(streamID) else { return }
         if !isTrailers && stream.context == nil && !stream.isFinished {
             server.dispatch(stream, peer: peer ?? PeerInfo(address: channel.peerAddress, isSecure: false, certificate: nil))
         }
@@ -155,7 +168,7 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     }
 
     func http2Data(streamID: Int32, bytes: UnsafeRawBufferPointer) {
-        if let stream = streams[streamID] {
+        if let stream = stream(streamID) {
             stream.receiveData(bytes)
         } else {
             session.consume(streamID: streamID, count: bytes.count)
@@ -163,11 +176,12 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     }
 
     func http2DataEndStream(streamID: Int32) {
-        streams[streamID]?.receiveEndStream()
+        stream(streamID)?.receiveEndStream()
     }
 
     func http2StreamClosed(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
+        if recentStream === stream { recentStream = nil }
         stream.closed(errorCode: errorCode)
         if streams.isEmpty {
             if isDraining {
@@ -179,14 +193,14 @@ final class ServerConnection: SocketChannelDelegate, HTTP2SessionDelegate {
     }
 
     func http2ReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2BodyChunk {
-        guard let stream = streams[streamID] else { return .end(0, trailers: nil) }
+        guard let stream = stream(streamID) else { return .end(0, trailers: nil) }
         return stream.readBody(into: buffer)
     }
 
     func http2GoAway(lastStreamID: Int32, errorCode: UInt32) {}
 
     func http2EndStreamSent(streamID: Int32) {
-        streams[streamID]?.endStreamSent()
+        stream(streamID)?.endStreamSent()
     }
 
     // MARK: Lifecycle
