@@ -30,8 +30,9 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
 
     /// Appends a binary value; the key must end in `-bin`.
     public mutating func add(_ key: String, binary value: [UInt8]) {
+        let key = Self.normalized(key)
         precondition(key.hasSuffix("-bin"), "binary metadata keys end in -bin")
-        entries.append(Entry(key: Self.normalized(key), value: .binary(value)))
+        entries.append(Entry(key: key, value: .binary(value)))
     }
 
     /// Appends a value as it is.

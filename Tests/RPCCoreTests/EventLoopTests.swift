@@ -134,4 +134,16 @@ final class MetadataTests: XCTestCase {
         metadata.replace("x-one", "4")
         XCTAssertEqual(metadata.values("x-one"), [.string("4")])
     }
+
+    func testLookupsIgnoreTheCaseOfTheKeyAsked() {
+        var metadata = Metadata()
+        metadata.add(lowercasedKey: "x-request-id", value: .string("abc"))
+        metadata.add("Trace-Bin", binary: [9])
+        XCTAssertEqual(metadata["X-Request-ID"], "abc")
+        XCTAssertEqual(metadata["x-request-id"], "abc")
+        XCTAssertEqual(metadata.values("X-REQUEST-ID"), [.string("abc")])
+        XCTAssertEqual(metadata.binary("TRACE-BIN"), [9])
+        XCTAssertNil(metadata["x-request-ix"], "same length, different key")
+        XCTAssertNil(metadata["x-request"], "a prefix is not the key")
+    }
 }
