@@ -116,8 +116,7 @@ final class ServerCore: Sendable {
         }
         let deadline = timeout.map { ContinuousClock.now + $0 }
         let context = ServerContext(method: method.descriptor, requestMetadata: stream.requestMetadata,
-                                    deadline: deadline, peer: peer, requestIDSource: requestID,
-                                    cancellation: stream.cancellation)
+                                    deadline: deadline, peer: peer, requestIDSource: requestID)
         stream.context = context
         if let timeout {
             // A strong reference (weak ones slow every retain of the stream); finishing or

@@ -50,7 +50,6 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     private var handlerPending = false
     private var task: Task<Void, Never>?
     var deadlineTimer: TimerID?
-    let cancellation = CallCancellation()
 
     init(id: Int32, connection: ServerConnection) {
         self.id = id
@@ -459,7 +458,7 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
     }
 
     private func cancelHandler() {
-        cancellation.cancel()
+        context?.markCancelled()
         task?.cancel()
         failWaiters(terminalError ?? Status(.cancelled, "the call was cancelled"), includingSends: true)
     }

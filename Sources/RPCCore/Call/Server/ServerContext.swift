@@ -36,22 +36,22 @@ public final class ServerContext: Sendable {
         var compressResponses = false
     }
     private let state = Mutex(State())
-    private let cancellation: CallCancellation
+    /// Set by the transport when the call is cancelled (client reset, deadline, shutdown).
+    private let cancelled = Atomic<Bool>(false)
 
     public convenience init(method: MethodDescriptor, requestMetadata: Metadata, deadline: ContinuousClock.Instant?,
-                peer: PeerInfo, requestID: String, cancellation: CallCancellation = CallCancellation()) {
+                peer: PeerInfo, requestID: String) {
         self.init(method: method, requestMetadata: requestMetadata, deadline: deadline, peer: peer,
-                  requestIDSource: .given(requestID), cancellation: cancellation)
+                  requestIDSource: .given(requestID))
     }
 
     public init(method: MethodDescriptor, requestMetadata: Metadata, deadline: ContinuousClock.Instant?,
-                peer: PeerInfo, requestIDSource: RequestIDSource, cancellation: CallCancellation) {
+                peer: PeerInfo, requestIDSource: RequestIDSource) {
         self.method = method
         self.requestMetadata = requestMetadata
         self.deadline = deadline
         self.peer = peer
         self.requestIDSource = requestIDSource
-        self.cancellation = cancellation
     }
 
     /// Time left before the deadline, if there is one.
@@ -60,7 +60,10 @@ public final class ServerContext: Sendable {
     }
 
     /// Whether the client cancelled the call, its deadline passed or the server is stopping it.
-    public var isCancelled: Bool { cancellation.isCancelled }
+    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+
+    /// Marks the call cancelled: the transport's to call, not a handler's.
+    package func markCancelled() { cancelled.store(true, ordering: .releasing) }
 
     /// Metadata to send with the response headers; set before the first response message.
     public var initialMetadata: Metadata {
@@ -90,17 +93,4 @@ public final class ServerContext: Sendable {
 /// A typed key for values attached to a `ServerContext`.
 public protocol ServerContextKey {
     associatedtype Value: Sendable
-}
-
-/// A thread-safe cancellation flag shared by a call's transport and its context.
-public final class CallCancellation: Sendable {
-    private let cancelled = Atomic<Bool>(false)
-
-    public init() {}
-
-    /// Whether the call was cancelled.
-    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
-
-    /// Marks the call cancelled.
-    public func cancel() { cancelled.store(true, ordering: .releasing) }
 }
