@@ -283,6 +283,10 @@ final class ServerStream: ServerCallStream, @unchecked Sendable {
         try checkCanSend()
         // Encoded in place after a prefix whose length is filled in once the size is known.
         let start = outbound.count
+        // An empty buffer gets room for the prefix and a small message at once, rather than being
+        // grown for the prefix and again for the message. (Only when empty: reserving exact
+        // sizes on a growing buffer would defeat its geometric growth.)
+        if start == 0 { outbound.reserveCapacity(MessageFramer.prefixBytes + 256) }
         outbound.append(contentsOf: repeatElement(0, count: MessageFramer.prefixBytes))
         message.encode(appendingTo: &outbound)
         let payloadBytes = outbound.count - start - MessageFramer.prefixBytes
