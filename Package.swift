@@ -33,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLinux"),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // protoc-c's output for every .proto we use (make generate).
         .target(name: "GeneratedC", dependencies: ["CProtobufC"]),
         .target(name: "RPCCore", dependencies: ["CNGHTTP2", "COpenSSL", "CProtobufC", "CZlib", "CLinux"],
@@ -44,12 +46,15 @@ let package = Package(
                          swiftSettings: callerIsolation),
         .target(name: "RPCServer", dependencies: ["RPCCore", "Generated"],
                 swiftSettings: fastAcrossModules + callerIsolation + uncheckedExclusivity),
+        // The store: one transaction API, SQLite and PostgreSQL engines, one migration history.
+        .target(name: "Store", dependencies: ["CSQLite", "CLibPQ", "RPCCore"], swiftSettings: callerIsolation),
         .target(name: "ClientKit", dependencies: ["RPCCore", "Generated"], swiftSettings: fastAcrossModules + callerIsolation),
         .executableTarget(name: "medexpress", dependencies: ["RPCServer", "ClientKit", "Generated", "RPCCore"],
                          swiftSettings: callerIsolation),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "GeneratedTests", dependencies: ["Generated", "RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "ClientKit", "Generated", "RPCCore"], swiftSettings: callerIsolation),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "RPCServer", "Generated", "RPCCore"], swiftSettings: callerIsolation),
     ]
 )

@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   libnghttp2-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
-  libsqlite3-dev libpq-dev zlib1g-dev pkg-config
+  libsqlite3-dev libpq-dev zlib1g-dev pkg-config postgresql
   nghttp2-client nghttp2-server openssl python3-venv
 )
 

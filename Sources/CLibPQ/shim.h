@@ -1,0 +1,4 @@
+#ifndef MEDEXPRESS_CLIBPQ_SHIM_H
+#define MEDEXPRESS_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#endif
