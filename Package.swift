@@ -48,6 +48,9 @@ let package = Package(
                 swiftSettings: fastAcrossModules + callerIsolation + uncheckedExclusivity),
         // The store: one transaction API, SQLite and PostgreSQL engines, one migration history.
         .target(name: "Store", dependencies: ["CSQLite", "CLibPQ", "RPCCore"], swiftSettings: callerIsolation),
+        // Cryptography for the trust foundation: field encryption, key ring, blind index,
+        // password hashing, TOTP, identifiers (OpenSSL).
+        .target(name: "Trust", dependencies: ["COpenSSL"], swiftSettings: callerIsolation),
         .target(name: "ClientKit", dependencies: ["RPCCore", "Generated"], swiftSettings: fastAcrossModules + callerIsolation),
         .executableTarget(name: "medexpress", dependencies: ["RPCServer", "ClientKit", "Generated", "RPCCore"],
                          swiftSettings: callerIsolation),
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "GeneratedTests", dependencies: ["Generated", "RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "ClientKit", "Generated", "RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "StoreTests", dependencies: ["Store", "RPCCore"], swiftSettings: callerIsolation),
+        .testTarget(name: "TrustTests", dependencies: ["Trust"], swiftSettings: callerIsolation),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "RPCServer", "Generated", "RPCCore"], swiftSettings: callerIsolation),
     ]
 )
