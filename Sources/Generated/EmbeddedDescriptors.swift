@@ -276,13 +276,22 @@ public enum EmbeddedDescriptors {
                 b3RvYnVmLlJlZmxlY3Rpb24=
                 """),
             EmbeddedFileDescriptor(
-                name: "medexpress/v1/options.proto", dependencies: ["google/protobuf/descriptor.proto"],
+                name: "medexpress/v1/common.proto", dependencies: [],
+                base64SerializedProto: """
+                ChptZWRleHByZXNzL3YxL2NvbW1vbi5wcm90bxINbWVkZXhwcmVzcy52MSJKCgxDYWxlbmRhckRhdGUSEgoEeWVhchgBIAEoBVIE
+                eWVhchIUCgVtb250aBgCIAEoBVIFbW9udGgSEAoDZGF5GAMgASgFUgNkYXkibwoNUG9zdGFsQWRkcmVzcxIUCgVsaW5lcxgBIAMo
+                CVIFbGluZXMSEgoEdG93bhgCIAEoCVIEdG93bhIaCghwb3N0Y29kZRgDIAEoCVIIcG9zdGNvZGUSGAoHY291bnRyeRgEIAEoCVIH
+                Y291bnRyeSJECgVNb25leRIfCgttaW5vcl91bml0cxgBIAEoA1IKbWlub3JVbml0cxIaCghjdXJyZW5jeRgCIAEoCVIIY3VycmVu
+                Y3kqdwoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDAoIQ1VTVE9NRVIQARIJCgVBRE1JThACEg4KClBSRVNDUklCRVIQAxIO
+                CgpQSEFSTUFDSVNUEAQSEwoPUEhBUk1BQ1lfU1lTVEVNEAUSCwoHQ09VUklFUhAGYgZwcm90bzM=
+                """),
+            EmbeddedFileDescriptor(
+                name: "medexpress/v1/options.proto", dependencies: ["google/protobuf/descriptor.proto", "medexpress/v1/common.proto"],
                 base64SerializedProto: """
                 ChttZWRleHByZXNzL3YxL29wdGlvbnMucHJvdG8SDW1lZGV4cHJlc3MudjEaIGdvb2dsZS9wcm90b2J1Zi9kZXNjcmlwdG9yLnBy
-                b3RvIk0KCEF1dGhSdWxlEikKBXJvbGVzGAEgAygOMhMubWVkZXhwcmVzcy52MS5Sb2xlUgVyb2xlcxIWCgZwdWJsaWMYAiABKAhS
-                BnB1YmxpYyp3CgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIMCghDVVNUT01FUhABEgkKBUFETUlOEAISDgoKUFJFU0NSSUJF
-                UhADEg4KClBIQVJNQUNJU1QQBBITCg9QSEFSTUFDWV9TWVNURU0QBRILCgdDT1VSSUVSEAY6TQoEYXV0aBIeLmdvb2dsZS5wcm90
-                b2J1Zi5NZXRob2RPcHRpb25zGNGGAyABKAsyFy5tZWRleHByZXNzLnYxLkF1dGhSdWxlUgRhdXRoYgZwcm90bzM=
+                b3RvGhptZWRleHByZXNzL3YxL2NvbW1vbi5wcm90byJNCghBdXRoUnVsZRIpCgVyb2xlcxgBIAMoDjITLm1lZGV4cHJlc3MudjEu
+                Um9sZVIFcm9sZXMSFgoGcHVibGljGAIgASgIUgZwdWJsaWM6TQoEYXV0aBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25z
+                GNGGAyABKAsyFy5tZWRleHByZXNzLnYxLkF1dGhSdWxlUgRhdXRoYgZwcm90bzM=
                 """),
             EmbeddedFileDescriptor(
                 name: "medexpress/testing/v1/codegen_test.proto", dependencies: ["google/protobuf/duration.proto", "google/protobuf/empty.proto", "google/protobuf/timestamp.proto", "google/protobuf/wrappers.proto", "medexpress/v1/options.proto"],
@@ -343,6 +352,65 @@ public enum EmbeddedDescriptors {
                 bmcudjEuUHJlc2NyaXB0aW9uMAESVAoTVXBsb2FkUHJlc2NyaXB0aW9ucxIjLm1lZGV4cHJlc3MudGVzdGluZy52MS5QcmVzY3Jp
                 cHRpb24aFi5nb29nbGUucHJvdG9idWYuRW1wdHkoARJhChFTeW5jUHJlc2NyaXB0aW9ucxIjLm1lZGV4cHJlc3MudGVzdGluZy52
                 MS5QcmVzY3JpcHRpb24aIy5tZWRleHByZXNzLnRlc3RpbmcudjEuUHJlc2NyaXB0aW9uKAEwAWIGcHJvdG8z
+                """),
+            EmbeddedFileDescriptor(
+                name: "medexpress/v1/auth.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
+                base64SerializedProto: """
+                ChhtZWRleHByZXNzL3YxL2F1dGgucHJvdG8SDW1lZGV4cHJlc3MudjEaH2dvb2dsZS9wcm90b2J1Zi90aW1lc3RhbXAucHJvdG8a
+                Gm1lZGV4cHJlc3MvdjEvY29tbW9uLnByb3RvGhttZWRleHByZXNzL3YxL29wdGlvbnMucHJvdG8iuQIKF1JlZ2lzdGVyQ3VzdG9t
+                ZXJSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIUCgVlbWFpbBgCIAEoCVIFZW1haWwSGgoIcGFzc3dvcmQY
+                AyABKAlSCHBhc3N3b3JkEh0KCmdpdmVuX25hbWUYBCABKAlSCWdpdmVuTmFtZRIfCgtmYW1pbHlfbmFtZRgFIAEoCVIKZmFtaWx5
+                TmFtZRI/Cg1kYXRlX29mX2JpcnRoGAYgASgLMhsubWVkZXhwcmVzcy52MS5DYWxlbmRhckRhdGVSC2RhdGVPZkJpcnRoEhQKBXBo
+                b25lGAcgASgJUgVwaG9uZRI2CgdhZGRyZXNzGAggASgLMhwubWVkZXhwcmVzcy52MS5Qb3N0YWxBZGRyZXNzUgdhZGRyZXNzIjsK
+                GFJlZ2lzdGVyQ3VzdG9tZXJSZXNwb25zZRIfCgtjdXN0b21lcl9pZBgBIAEoCVIKY3VzdG9tZXJJZCKKAQoMTG9naW5SZXF1ZXN0
+                EhYKBWVtYWlsGAEgASgJSABSBWVtYWlsEhwKCHVzZXJuYW1lGAIgASgJSABSCHVzZXJuYW1lEhoKCHBhc3N3b3JkGAMgASgJUghw
+                YXNzd29yZBIbCgl0b3RwX2NvZGUYBCABKAlSCHRvdHBDb2RlQgsKCXByaW5jaXBhbCL4AgoHU2Vzc2lvbhIhCgxhY2Nlc3NfdG9r
+                ZW4YASABKAlSC2FjY2Vzc1Rva2VuElEKF2FjY2Vzc190b2tlbl9leHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRp
+                bWVzdGFtcFIUYWNjZXNzVG9rZW5FeHBpcmVzQXQSIwoNcmVmcmVzaF90b2tlbhgDIAEoCVIMcmVmcmVzaFRva2VuElMKGHJlZnJl
+                c2hfdG9rZW5fZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSFXJlZnJlc2hUb2tlbkV4cGlyZXNB
+                dBIdCgpzdWJqZWN0X2lkGAUgASgJUglzdWJqZWN0SWQSJwoEcm9sZRgGIAEoDjITLm1lZGV4cHJlc3MudjEuUm9sZVIEcm9sZRI1
+                ChZjZXJ0aWZpY2F0ZV90aHVtYnByaW50GAcgASgJUhVjZXJ0aWZpY2F0ZVRodW1icHJpbnQiOgoTUmVmcmVzaFRva2VuUmVxdWVz
+                dBIjCg1yZWZyZXNoX3Rva2VuGAEgASgJUgxyZWZyZXNoVG9rZW4iMgoNTG9nb3V0UmVxdWVzdBIhCgxhbGxfc2Vzc2lvbnMYASAB
+                KAhSC2FsbFNlc3Npb25zIjcKDkxvZ291dFJlc3BvbnNlEiUKDnNlc3Npb25zX2VuZGVkGAEgASgFUg1zZXNzaW9uc0VuZGVkIhsK
+                GUJlZ2luTWZhRW5yb2xsbWVudFJlcXVlc3QiXwoaQmVnaW5NZmFFbnJvbGxtZW50UmVzcG9uc2USKQoQcHJvdmlzaW9uaW5nX3Vy
+                aRgBIAEoCVIPcHJvdmlzaW9uaW5nVXJpEhYKBnNlY3JldBgCIAEoCVIGc2VjcmV0IjEKG0NvbmZpcm1NZmFFbnJvbGxtZW50UmVx
+                dWVzdBISCgRjb2RlGAEgASgJUgRjb2RlIh4KHENvbmZpcm1NZmFFbnJvbGxtZW50UmVzcG9uc2Ui3gEKGFByb2Zlc3Npb25hbFJl
+                Z2lzdHJhdGlvbhJACgRib2R5GAEgASgOMiwubWVkZXhwcmVzcy52MS5Qcm9mZXNzaW9uYWxSZWdpc3RyYXRpb24uQm9keVIEYm9k
+                eRIvChNyZWdpc3RyYXRpb25fbnVtYmVyGAIgASgJUhJyZWdpc3RyYXRpb25OdW1iZXISHgoKcHJvZmVzc2lvbhgDIAEoCVIKcHJv
+                ZmVzc2lvbiIvCgRCb2R5EhQKEEJPRFlfVU5TUEVDSUZJRUQQABIHCgNHTUMQARIICgRHUEhDEAIivgMKEkNyZWF0ZVN0YWZmUmVx
+                dWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1ZXN0SWQSGgoIdXNlcm5hbWUYAiABKAlSCHVzZXJuYW1lEicKBHJvbGUYAyAB
+                KA4yEy5tZWRleHByZXNzLnYxLlJvbGVSBHJvbGUSHQoKZ2l2ZW5fbmFtZRgEIAEoCVIJZ2l2ZW5OYW1lEh8KC2ZhbWlseV9uYW1l
+                GAUgASgJUgpmYW1pbHlOYW1lEhQKBWVtYWlsGAYgASgJUgVlbWFpbBI2CgdhZGRyZXNzGAcgASgLMhwubWVkZXhwcmVzcy52MS5Q
+                b3N0YWxBZGRyZXNzUgdhZGRyZXNzEksKDHJlZ2lzdHJhdGlvbhgIIAEoCzInLm1lZGV4cHJlc3MudjEuUHJvZmVzc2lvbmFsUmVn
+                aXN0cmF0aW9uUgxyZWdpc3RyYXRpb24SPgobY2VydGlmaWNhdGVfc2lnbmluZ19yZXF1ZXN0GAkgASgJUhljZXJ0aWZpY2F0ZVNp
+                Z25pbmdSZXF1ZXN0EikKEGluaXRpYWxfcGFzc3dvcmQYCiABKAlSD2luaXRpYWxQYXNzd29yZCKqAQoTQ3JlYXRlU3RhZmZSZXNw
+                b25zZRIwCgVzdGFmZhgBIAEoCzIaLm1lZGV4cHJlc3MudjEuU3RhZmZNZW1iZXJSBXN0YWZmEi0KEmNsaWVudF9jZXJ0aWZpY2F0
+                ZRgCIAEoCVIRY2xpZW50Q2VydGlmaWNhdGUSMgoVdG90cF9wcm92aXNpb25pbmdfdXJpGAMgASgJUhN0b3RwUHJvdmlzaW9uaW5n
+                VXJpItECCgtTdGFmZk1lbWJlchIZCghzdGFmZl9pZBgBIAEoCVIHc3RhZmZJZBIaCgh1c2VybmFtZRgCIAEoCVIIdXNlcm5hbWUS
+                JwoEcm9sZRgDIAEoDjITLm1lZGV4cHJlc3MudjEuUm9sZVIEcm9sZRIdCgpnaXZlbl9uYW1lGAQgASgJUglnaXZlbk5hbWUSHwoL
+                ZmFtaWx5X25hbWUYBSABKAlSCmZhbWlseU5hbWUSSwoMcmVnaXN0cmF0aW9uGAYgASgLMicubWVkZXhwcmVzcy52MS5Qcm9mZXNz
+                aW9uYWxSZWdpc3RyYXRpb25SDHJlZ2lzdHJhdGlvbhIaCghkaXNhYmxlZBgHIAEoCFIIZGlzYWJsZWQSOQoKY3JlYXRlZF9hdBgI
+                IAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCWNyZWF0ZWRBdCJnChNEaXNhYmxlU3RhZmZSZXF1ZXN0Eh0KCnJlcXVl
+                c3RfaWQYASABKAlSCXJlcXVlc3RJZBIZCghzdGFmZl9pZBgCIAEoCVIHc3RhZmZJZBIWCgZyZWFzb24YAyABKAlSBnJlYXNvbiKb
+                AgodVmVyaWZ5Q3VzdG9tZXJJZGVudGl0eVJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEh8KC2N1c3RvbWVy
+                X2lkGAIgASgJUgpjdXN0b21lcklkEk4KB291dGNvbWUYAyABKA4yNC5tZWRleHByZXNzLnYxLlZlcmlmeUN1c3RvbWVySWRlbnRp
+                dHlSZXF1ZXN0Lk91dGNvbWVSB291dGNvbWUSFgoGbWV0aG9kGAQgASgJUgZtZXRob2QSFAoFbm90ZXMYBSABKAlSBW5vdGVzIjwK
+                B091dGNvbWUSFwoTT1VUQ09NRV9VTlNQRUNJRklFRBAAEgwKCFZFUklGSUVEEAESCgoGRkFJTEVEEAIizgEKHlZlcmlmeUN1c3Rv
+                bWVySWRlbnRpdHlSZXNwb25zZRIfCgtjdXN0b21lcl9pZBgBIAEoCVIKY3VzdG9tZXJJZBJOCgdvdXRjb21lGAIgASgOMjQubWVk
+                ZXhwcmVzcy52MS5WZXJpZnlDdXN0b21lcklkZW50aXR5UmVxdWVzdC5PdXRjb21lUgdvdXRjb21lEjsKC3JlY29yZGVkX2F0GAMg
+                ASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIKcmVjb3JkZWRBdDKRBwoLQXV0aFNlcnZpY2USawoQUmVnaXN0ZXJDdXN0
+                b21lchImLm1lZGV4cHJlc3MudjEuUmVnaXN0ZXJDdXN0b21lclJlcXVlc3QaJy5tZWRleHByZXNzLnYxLlJlZ2lzdGVyQ3VzdG9t
+                ZXJSZXNwb25zZSIGirUYAhABEkQKBUxvZ2luEhsubWVkZXhwcmVzcy52MS5Mb2dpblJlcXVlc3QaFi5tZWRleHByZXNzLnYxLlNl
+                c3Npb24iBoq1GAIQARJSCgxSZWZyZXNoVG9rZW4SIi5tZWRleHByZXNzLnYxLlJlZnJlc2hUb2tlblJlcXVlc3QaFi5tZWRleHBy
+                ZXNzLnYxLlNlc3Npb24iBoq1GAIQARJRCgZMb2dvdXQSHC5tZWRleHByZXNzLnYxLkxvZ291dFJlcXVlc3QaHS5tZWRleHByZXNz
+                LnYxLkxvZ291dFJlc3BvbnNlIgqKtRgGCgQBAgMEEnQKEkJlZ2luTWZhRW5yb2xsbWVudBIoLm1lZGV4cHJlc3MudjEuQmVnaW5N
+                ZmFFbnJvbGxtZW50UmVxdWVzdBopLm1lZGV4cHJlc3MudjEuQmVnaW5NZmFFbnJvbGxtZW50UmVzcG9uc2UiCYq1GAUKAwIDBBJ6
+                ChRDb25maXJtTWZhRW5yb2xsbWVudBIqLm1lZGV4cHJlc3MudjEuQ29uZmlybU1mYUVucm9sbG1lbnRSZXF1ZXN0GisubWVkZXhw
+                cmVzcy52MS5Db25maXJtTWZhRW5yb2xsbWVudFJlc3BvbnNlIgmKtRgFCgMCAwQSXQoLQ3JlYXRlU3RhZmYSIS5tZWRleHByZXNz
+                LnYxLkNyZWF0ZVN0YWZmUmVxdWVzdBoiLm1lZGV4cHJlc3MudjEuQ3JlYXRlU3RhZmZSZXNwb25zZSIHirUYAwoBAhJXCgxEaXNh
+                YmxlU3RhZmYSIi5tZWRleHByZXNzLnYxLkRpc2FibGVTdGFmZlJlcXVlc3QaGi5tZWRleHByZXNzLnYxLlN0YWZmTWVtYmVyIgeK
+                tRgDCgECEn4KFlZlcmlmeUN1c3RvbWVySWRlbnRpdHkSLC5tZWRleHByZXNzLnYxLlZlcmlmeUN1c3RvbWVySWRlbnRpdHlSZXF1
+                ZXN0Gi0ubWVkZXhwcmVzcy52MS5WZXJpZnlDdXN0b21lcklkZW50aXR5UmVzcG9uc2UiB4q1GAMKAQJiBnByb3RvMw==
                 """),
         ],
         symbols: [
@@ -470,7 +538,40 @@ public enum EmbeddedDescriptors {
             "medexpress.testing.v1.Repeated": "medexpress/testing/v1/codegen_test.proto",
             "medexpress.testing.v1.Scalars": "medexpress/testing/v1/codegen_test.proto",
             "medexpress.v1.AuthRule": "medexpress/v1/options.proto",
-            "medexpress.v1.Role": "medexpress/v1/options.proto",
+            "medexpress.v1.AuthService": "medexpress/v1/auth.proto",
+            "medexpress.v1.AuthService.BeginMfaEnrollment": "medexpress/v1/auth.proto",
+            "medexpress.v1.AuthService.ConfirmMfaEnrollment": "medexpress/v1/auth.proto",
+            "medexpress.v1.AuthService.CreateStaff": "medexpress/v1/auth.proto",
+            "medexpress.v1.AuthService.DisableStaff": "medexpress/v1/auth.proto",
+            "medexpress.v1.AuthService.Login": "medexpress/v1/auth.proto",
+            "medexpress.v1.AuthService.Logout": "medexpress/v1/auth.proto",
+            "medexpress.v1.AuthService.RefreshToken": "medexpress/v1/auth.proto",
+            "medexpress.v1.AuthService.RegisterCustomer": "medexpress/v1/auth.proto",
+            "medexpress.v1.AuthService.VerifyCustomerIdentity": "medexpress/v1/auth.proto",
+            "medexpress.v1.BeginMfaEnrollmentRequest": "medexpress/v1/auth.proto",
+            "medexpress.v1.BeginMfaEnrollmentResponse": "medexpress/v1/auth.proto",
+            "medexpress.v1.CalendarDate": "medexpress/v1/common.proto",
+            "medexpress.v1.ConfirmMfaEnrollmentRequest": "medexpress/v1/auth.proto",
+            "medexpress.v1.ConfirmMfaEnrollmentResponse": "medexpress/v1/auth.proto",
+            "medexpress.v1.CreateStaffRequest": "medexpress/v1/auth.proto",
+            "medexpress.v1.CreateStaffResponse": "medexpress/v1/auth.proto",
+            "medexpress.v1.DisableStaffRequest": "medexpress/v1/auth.proto",
+            "medexpress.v1.LoginRequest": "medexpress/v1/auth.proto",
+            "medexpress.v1.LogoutRequest": "medexpress/v1/auth.proto",
+            "medexpress.v1.LogoutResponse": "medexpress/v1/auth.proto",
+            "medexpress.v1.Money": "medexpress/v1/common.proto",
+            "medexpress.v1.PostalAddress": "medexpress/v1/common.proto",
+            "medexpress.v1.ProfessionalRegistration": "medexpress/v1/auth.proto",
+            "medexpress.v1.ProfessionalRegistration.Body": "medexpress/v1/auth.proto",
+            "medexpress.v1.RefreshTokenRequest": "medexpress/v1/auth.proto",
+            "medexpress.v1.RegisterCustomerRequest": "medexpress/v1/auth.proto",
+            "medexpress.v1.RegisterCustomerResponse": "medexpress/v1/auth.proto",
+            "medexpress.v1.Role": "medexpress/v1/common.proto",
+            "medexpress.v1.Session": "medexpress/v1/auth.proto",
+            "medexpress.v1.StaffMember": "medexpress/v1/auth.proto",
+            "medexpress.v1.VerifyCustomerIdentityRequest": "medexpress/v1/auth.proto",
+            "medexpress.v1.VerifyCustomerIdentityRequest.Outcome": "medexpress/v1/auth.proto",
+            "medexpress.v1.VerifyCustomerIdentityResponse": "medexpress/v1/auth.proto",
             "medexpress.v1.auth": "medexpress/v1/options.proto",
         ],
         extensions: [

@@ -4,57 +4,6 @@ internal import CProtobufC
 internal import GeneratedC
 import RPCCore
 
-/// Who a person or system is acting as when it calls a method.
-public enum Medexpress_V1_Role: RawRepresentable, CaseIterable, Sendable, Hashable {
-    /// `ROLE_UNSPECIFIED` (0).
-    case unspecified
-    /// `CUSTOMER` (1).
-    case customer
-    /// `ADMIN` (2).
-    case admin
-    /// `PRESCRIBER` (3).
-    case prescriber
-    /// `PHARMACIST` (4).
-    case pharmacist
-    /// `PHARMACY_SYSTEM` (5).
-    case pharmacySystem
-    /// `COURIER` (6).
-    case courier
-    /// A value this version of the enum does not declare, kept as received.
-    case unrecognized(Int32)
-
-    /// The proto3 default, value 0.
-    public init() { self = .unspecified }
-
-    public init(rawValue: Int32) {
-        switch rawValue {
-        case 0: self = .unspecified
-        case 1: self = .customer
-        case 2: self = .admin
-        case 3: self = .prescriber
-        case 4: self = .pharmacist
-        case 5: self = .pharmacySystem
-        case 6: self = .courier
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
-    public var rawValue: Int32 {
-        switch self {
-        case .unspecified: return 0
-        case .customer: return 1
-        case .admin: return 2
-        case .prescriber: return 3
-        case .pharmacist: return 4
-        case .pharmacySystem: return 5
-        case .courier: return 6
-        case .unrecognized(let value): return value
-        }
-    }
-
-    public static let allCases: [Medexpress_V1_Role] = [.unspecified, .customer, .admin, .prescriber, .pharmacist, .pharmacySystem, .courier]
-}
-
 /// Who may call a method: any of `roles`, or anyone when `public` is set.
 public struct Medexpress_V1_AuthRule: ProtoMessage {
     public static let protoMessageName = "medexpress.v1.AuthRule"

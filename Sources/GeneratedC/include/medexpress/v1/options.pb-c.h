@@ -15,25 +15,13 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 #include "google/protobuf/descriptor.pb-c.h"
+#include "medexpress/v1/common.pb-c.h"
 
 typedef struct Medexpress__V1__AuthRule Medexpress__V1__AuthRule;
 
 
 /* --- enums --- */
 
-/*
- * Who a person or system is acting as when it calls a method.
- */
-typedef enum _Medexpress__V1__Role {
-  MEDEXPRESS__V1__ROLE__ROLE_UNSPECIFIED = 0,
-  MEDEXPRESS__V1__ROLE__CUSTOMER = 1,
-  MEDEXPRESS__V1__ROLE__ADMIN = 2,
-  MEDEXPRESS__V1__ROLE__PRESCRIBER = 3,
-  MEDEXPRESS__V1__ROLE__PHARMACIST = 4,
-  MEDEXPRESS__V1__ROLE__PHARMACY_SYSTEM = 5,
-  MEDEXPRESS__V1__ROLE__COURIER = 6
-    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MEDEXPRESS__V1__ROLE)
-} Medexpress__V1__Role;
 
 /* --- messages --- */
 
@@ -82,7 +70,6 @@ typedef void (*Medexpress__V1__AuthRule_Closure)
 
 /* --- descriptors --- */
 
-extern const ProtobufCEnumDescriptor    medexpress__v1__role__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__auth_rule__descriptor;
 
 PROTOBUF_C__END_DECLS
