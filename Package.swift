@@ -51,13 +51,18 @@ let package = Package(
         // Cryptography for the trust foundation: field encryption, key ring, blind index,
         // password hashing, TOTP, identifiers (OpenSSL).
         .target(name: "Trust", dependencies: ["COpenSSL"], swiftSettings: callerIsolation),
+        // The product: identities, authorization, audit and the medexpress.v1 services.
+        .target(name: "MedExpress", dependencies: ["RPCServer", "Store", "Trust", "Generated", "RPCCore"],
+                swiftSettings: callerIsolation),
         .target(name: "ClientKit", dependencies: ["RPCCore", "Generated"], swiftSettings: fastAcrossModules + callerIsolation),
-        .executableTarget(name: "medexpress", dependencies: ["RPCServer", "ClientKit", "Generated", "RPCCore"],
+        .executableTarget(name: "medexpress", dependencies: ["MedExpress", "Store", "Trust", "RPCServer", "ClientKit", "Generated", "RPCCore"],
                          swiftSettings: callerIsolation),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "GeneratedTests", dependencies: ["Generated", "RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "ClientKit", "Generated", "RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "StoreTests", dependencies: ["Store", "RPCCore"], swiftSettings: callerIsolation),
+        .testTarget(name: "MedExpressTests", dependencies: ["MedExpress", "RPCServer", "ClientKit", "Store", "Trust", "Generated", "RPCCore"],
+                    swiftSettings: callerIsolation),
         .testTarget(name: "TrustTests", dependencies: ["Trust"], swiftSettings: callerIsolation),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "RPCServer", "Generated", "RPCCore"], swiftSettings: callerIsolation),
     ]

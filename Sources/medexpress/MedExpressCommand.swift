@@ -10,10 +10,14 @@ struct MedExpressCommand {
       serve            run the MedExpress RPC server (TLS on; a development CA is made on first start)
       interop-server   serve grpc.testing.TestService for gRPC interop tests and benchmarks
       interop-client   run one gRPC interop test case with ClientKit against any server
+      audit verify     walk the audit log's hash chain and name the first broken entry (exit 1)
+      keys rotate      make a new data key active and re-seal every encrypted column under it
       bench-client     load a TestService server with ClientKit (--target HOST:PORT [--ca FILE --server-name NAME] [--connections N] [--concurrency C] [--duration-seconds S] [--warmup-seconds W] [--payload-bytes B]); one JSON line
 
+    serve, audit verify and keys rotate options:
+    \(DataStore.usage)
+
     serve options:
-      --data-dir DIR               data directory (default ./data)
       --listen HOST:PORT           address to listen on (default 127.0.0.1:50051)
       --plaintext                  serve h2c without TLS (loopback addresses only)
       --tls-cert FILE --tls-key FILE   production certificate chain and key (default DIR/tls/server.*)
@@ -54,6 +58,10 @@ struct MedExpressCommand {
             case "interop-server":
                 try await InteropServerCommand(arguments.dropFirst(2)).run()
             case "interop-client": try await InteropClientCommand(arguments.dropFirst(2)).run()
+            case "audit" where arguments.count >= 3 && arguments[2] == "verify":
+                return try await AuditVerifyCommand(arguments.dropFirst(3)).run()
+            case "keys" where arguments.count >= 3 && arguments[2] == "rotate":
+                try await KeysRotateCommand(arguments.dropFirst(3)).run()
             case "bench-client": try await BenchClientCommand(arguments.dropFirst(2)).run()
             case "help", "--help", "-h":
                 printLine(usage)

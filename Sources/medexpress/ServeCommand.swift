@@ -1,10 +1,12 @@
 import Generated
+import MedExpress
 import RPCCore
 import RPCServer
 
 /// `medexpress serve`: the MedExpress RPC server.
 struct ServeCommand {
-    let dataDirectory: String
+    let data: DataStore
+    var dataDirectory: String { data.dataDirectory }
     let address: SocketAddress
     let plaintext: Bool
     let certificateFile: String?
@@ -15,7 +17,7 @@ struct ServeCommand {
 
     init(_ rawArguments: ArraySlice<String>) throws(UsageError) {
         var arguments = try Arguments(rawArguments, booleanFlags: ["plaintext"])
-        dataDirectory = arguments.string("data-dir", default: "./data")
+        data = DataStore(&arguments)
         let listen = arguments.string("listen", default: "127.0.0.1:50051")
         guard let address = SocketAddress(parsing: listen) else { throw UsageError("--listen takes HOST:PORT, got \(listen)") }
         self.address = address
@@ -50,6 +52,14 @@ struct ServeCommand {
                           trustRootsFile: clientCertificateMode == .none ? nil : (clientCAFile ?? pki.caCertificatePath),
                           clientCertificateMode: clientCertificateMode)
         }
+        // The database and the keys first: a server that cannot keep data safely does not start.
+        let store = try await data.openDatabase(log: log)
+        do {
+            _ = try await Vault.open(master: try data.masterKey(create: true), store: store)
+        } catch {
+            await store.close()
+            throw error
+        }
         let health = HealthService()
         var services: [any RPCService] = [health]
         // Reflection lists every service served, itself included.
@@ -71,5 +81,6 @@ struct ServeCommand {
         log.info("shutting down", ["signal": signal, "grace_seconds": "\(options.shutdownGrace.components.seconds)"])
         health.enterShutdown()
         await server.shutdown(grace: options.shutdownGrace)
+        await store.close()
     }
 }
