@@ -58,7 +58,7 @@ final class EmbeddedDescriptorTests: XCTestCase {
         XCTAssertEqual(Set(names), [
             "medexpress/testing/v1/codegen_test.proto", "google/protobuf/duration.proto", "google/protobuf/empty.proto",
             "google/protobuf/timestamp.proto", "google/protobuf/wrappers.proto", "medexpress/v1/options.proto",
-            "google/protobuf/descriptor.proto",
+            "google/protobuf/descriptor.proto", "medexpress/v1/common.proto",
         ])
         XCTAssertEqual(names.count, Set(names).count)
     }
