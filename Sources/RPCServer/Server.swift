@@ -47,13 +47,23 @@ public final class Server: Sendable {
     /// Opens one listening socket per event loop and starts accepting.
     public func start() async throws {
         let address = core.configuration.address
-        let first = try Socket.listen(on: address, reusePort: true)
-        boundPort.store(first.port, ordering: .releasing)
-        let bound = SocketAddress(host: address.host, port: first.port)
-        var sockets = [first.fd]
-        for _ in 1..<group.loops.count {
-            sockets.append(try Socket.listen(on: bound, reusePort: true).fd)
+        // SO_REUSEPORT would let another process of the same user join this port and silently
+        // take a share of its connections (a second server started by mistake, say). The port is
+        // therefore claimed exclusively first, which fails while anyone listens there, and only
+        // then opened once per loop.
+        let claim = try Socket.listen(on: address, reusePort: false)
+        Glibc.close(claim.fd)
+        let bound = SocketAddress(host: address.host, port: claim.port)
+        var sockets: [Int32] = []
+        do {
+            for _ in group.loops {
+                sockets.append(try Socket.listen(on: bound, reusePort: true).fd)
+            }
+        } catch {
+            for fd in sockets { Glibc.close(fd) }
+            throw error
         }
+        boundPort.store(claim.port, ordering: .releasing)
         for (loop, fd) in zip(group.loops, sockets) {
             let listener: Listener = try await withCheckedThrowingContinuation { continuation in
                 loop.execute { [core] in
