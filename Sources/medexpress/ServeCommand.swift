@@ -2,6 +2,7 @@ import Generated
 import MedExpress
 import RPCCore
 import RPCServer
+import Store
 
 /// `medexpress serve`: the MedExpress RPC server.
 struct ServeCommand {
@@ -41,6 +42,12 @@ struct ServeCommand {
         }
     }
 
+    /// Threads for password hashing and other blocking work: scrypt holds 128 MiB while it runs,
+    /// so this bounds that memory too.
+    static let blockingThreads = 2
+    /// Blocking jobs that may wait; past it, sign-ins get RESOURCE_EXHAUSTED rather than a queue.
+    static let blockingQueueCapacity = 64
+
     func run() async throws {
         let log = Logger(component: "serve", minimumLevel: options.logLevel)
         var tls: TLSConfiguration?
@@ -54,14 +61,19 @@ struct ServeCommand {
         }
         // The database and the keys first: a server that cannot keep data safely does not start.
         let store = try await data.openDatabase(log: log)
+        let vault: Vault
+        let blocking: BlockingPool
         do {
-            _ = try await Vault.open(master: try data.masterKey(create: true), store: store)
+            vault = try await Vault.open(master: try data.masterKey(create: true), store: store)
+            blocking = try await BlockingPool.start(name: "blocking", threadCount: Self.blockingThreads,
+                                                    queueCapacity: Self.blockingQueueCapacity)
         } catch {
             await store.close()
             throw error
         }
+        let sessions = Sessions(store: store)
         let health = HealthService()
-        var services: [any RPCService] = [health]
+        var services: [any RPCService] = [health, AuthService(store: store, vault: vault, sessions: sessions, blocking: blocking)]
         // Reflection lists every service served, itself included.
         let reflectionNames = [Grpc_Reflection_V1_ServerReflection.descriptor.fullName,
                                Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullName]
@@ -71,7 +83,8 @@ struct ServeCommand {
         configuration.pinToCPUs = options.pinCPUs
         configuration.limits = options.limits
         let server = try Server(configuration: configuration, services: services,
-                                interceptors: [CallLoggingInterceptor(log: Logger(component: "rpc", minimumLevel: options.logLevel))],
+                                interceptors: [CallLoggingInterceptor(log: Logger(component: "rpc", minimumLevel: options.logLevel)),
+                                               AuthorizationInterceptor(resolver: sessions)],
                                 log: Logger(component: "server", minimumLevel: options.logLevel))
         // Health answers for the server as a whole ("") and for each service it serves.
         for name in server.serviceNames.sorted() { health.setStatus(.serving, forService: name) }
@@ -81,6 +94,7 @@ struct ServeCommand {
         log.info("shutting down", ["signal": signal, "grace_seconds": "\(options.shutdownGrace.components.seconds)"])
         health.enterShutdown()
         await server.shutdown(grace: options.shutdownGrace)
+        await blocking.close()
         await store.close()
     }
 }

@@ -4,8 +4,8 @@ import Store
 /// entries never change (the migrator refuses a renamed one); changes come as new entries.
 public enum Schema {
     /// The columns holding sealed personal or health data, re-sealed by `medexpress keys rotate`.
-    /// None yet: the first arrive with the customer and staff records.
-    public static let encryptedColumns: [EncryptedColumn] = []
+    public static let encryptedColumns: [EncryptedColumn] = ["email", "given_name", "family_name", "date_of_birth", "phone", "address"]
+        .map { EncryptedColumn(table: "customers", keyColumn: "id", column: $0) }
 
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "data keys and audit log", sql: """
@@ -74,6 +74,95 @@ public enum Schema {
                 BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
             CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
                 FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()
+            """),
+        Migration(version: 2, name: "customers, sessions, sign-in throttles, idempotency keys", sql: """
+            CREATE TABLE customers (
+                id TEXT PRIMARY KEY,
+                email_index BLOB NOT NULL,
+                email BLOB NOT NULL,
+                password_hash TEXT NOT NULL,
+                given_name BLOB NOT NULL,
+                family_name BLOB NOT NULL,
+                date_of_birth BLOB NOT NULL,
+                phone BLOB NOT NULL,
+                address BLOB NOT NULL,
+                identity_status INTEGER NOT NULL DEFAULT 0,
+                created_at_us INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX customers_email_index ON customers (email_index);
+            CREATE TABLE sessions (
+                id TEXT PRIMARY KEY,
+                subject_id TEXT NOT NULL,
+                role INTEGER NOT NULL,
+                access_hash BLOB NOT NULL,
+                refresh_hash BLOB NOT NULL,
+                certificate_thumbprint TEXT NOT NULL,
+                access_expires_at_us INTEGER NOT NULL,
+                refresh_expires_at_us INTEGER NOT NULL,
+                revoked_at_us INTEGER,
+                created_at_us INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX sessions_access_hash ON sessions (access_hash);
+            CREATE UNIQUE INDEX sessions_refresh_hash ON sessions (refresh_hash);
+            CREATE INDEX sessions_subject ON sessions (subject_id);
+            CREATE TABLE login_throttles (
+                key TEXT PRIMARY KEY,
+                failures INTEGER NOT NULL,
+                locked_until_us INTEGER NOT NULL,
+                updated_at_us INTEGER NOT NULL
+            );
+            CREATE TABLE idempotency_keys (
+                scope TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                request_fingerprint BLOB NOT NULL,
+                response BLOB NOT NULL,
+                created_at_us INTEGER NOT NULL,
+                PRIMARY KEY (scope, request_id)
+            )
+            """, postgres: """
+            CREATE TABLE customers (
+                id TEXT PRIMARY KEY,
+                email_index BYTEA NOT NULL,
+                email BYTEA NOT NULL,
+                password_hash TEXT NOT NULL,
+                given_name BYTEA NOT NULL,
+                family_name BYTEA NOT NULL,
+                date_of_birth BYTEA NOT NULL,
+                phone BYTEA NOT NULL,
+                address BYTEA NOT NULL,
+                identity_status INTEGER NOT NULL DEFAULT 0,
+                created_at_us BIGINT NOT NULL
+            );
+            CREATE UNIQUE INDEX customers_email_index ON customers (email_index);
+            CREATE TABLE sessions (
+                id TEXT PRIMARY KEY,
+                subject_id TEXT NOT NULL,
+                role INTEGER NOT NULL,
+                access_hash BYTEA NOT NULL,
+                refresh_hash BYTEA NOT NULL,
+                certificate_thumbprint TEXT NOT NULL,
+                access_expires_at_us BIGINT NOT NULL,
+                refresh_expires_at_us BIGINT NOT NULL,
+                revoked_at_us BIGINT,
+                created_at_us BIGINT NOT NULL
+            );
+            CREATE UNIQUE INDEX sessions_access_hash ON sessions (access_hash);
+            CREATE UNIQUE INDEX sessions_refresh_hash ON sessions (refresh_hash);
+            CREATE INDEX sessions_subject ON sessions (subject_id);
+            CREATE TABLE login_throttles (
+                key TEXT PRIMARY KEY,
+                failures INTEGER NOT NULL,
+                locked_until_us BIGINT NOT NULL,
+                updated_at_us BIGINT NOT NULL
+            );
+            CREATE TABLE idempotency_keys (
+                scope TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                request_fingerprint BYTEA NOT NULL,
+                response BYTEA NOT NULL,
+                created_at_us BIGINT NOT NULL,
+                PRIMARY KEY (scope, request_id)
+            )
             """),
     ]
 }

@@ -1,0 +1,72 @@
+import RPCCore
+import Store
+
+/// Backs off repeated failures per key ("account:…", "address:…", "register:…"): after
+/// `freeFailures` within the decay window, each further failure locks the key for twice as long
+/// as the last, up to `maxLockSeconds`. Kept in the database, so every instance sees the same
+/// count and a restart does not reset it.
+struct SignInThrottle: Sendable {
+    /// One kind of key and its allowance.
+    struct Rule: Sendable {
+        let prefix: String
+        let freeFailures: Int64
+        let maxLockSeconds: Int64
+        /// Failures older than this are forgotten.
+        let decaySeconds: Int64
+
+        /// Failed sign-ins to one account.
+        static let account = Rule(prefix: "account", freeFailures: 5, maxLockSeconds: 15 * 60, decaySeconds: 24 * 60 * 60)
+        /// Failed sign-ins from one source address, whichever accounts they tried.
+        static let address = Rule(prefix: "address", freeFailures: 20, maxLockSeconds: 15 * 60, decaySeconds: 60 * 60)
+        /// Registrations from one source address.
+        static let registration = Rule(prefix: "register", freeFailures: 10, maxLockSeconds: 60 * 60, decaySeconds: 60 * 60)
+    }
+
+    /// RESOURCE_EXHAUSTED when `key` is locked at `now`, with the seconds to wait in the message
+    /// and in the `retry-after-seconds` trailer.
+    static func check(_ rule: Rule, _ key: String, now: Int64, in tx: any ReadTransaction, context: ServerContext) throws {
+        guard let row = try tx.query("SELECT locked_until_us FROM login_throttles WHERE key = $1",
+                                     [.text("\(rule.prefix):\(key)")]).first else { return }
+        let lockedUntil = try row.int64("locked_until_us")
+        guard lockedUntil > now else { return }
+        let seconds = (lockedUntil - now + 999_999) / 1_000_000
+        context.trailingMetadata.add("retry-after-seconds", String(seconds))
+        throw Status(.resourceExhausted, "too many attempts; try again in \(seconds) s")
+    }
+
+    /// Counts one failure (or, for registrations, one attempt) against `key`.
+    static func recordFailure(_ rule: Rule, _ key: String, now: Int64, in tx: any WriteTransaction) throws {
+        let fullKey = "\(rule.prefix):\(key)"
+        let previous = try tx.query("SELECT failures, updated_at_us FROM login_throttles WHERE key = $1", [.text(fullKey)]).first
+        var failures: Int64 = 1
+        if let previous, try now - previous.int64("updated_at_us") < rule.decaySeconds * 1_000_000 {
+            failures = try previous.int64("failures") + 1
+        }
+        var lockedUntil: Int64 = 0
+        if failures > rule.freeFailures {
+            let doublings = min(failures - rule.freeFailures - 1, 20)
+            lockedUntil = now + min(Int64(1) << doublings, rule.maxLockSeconds) * 1_000_000
+        }
+        if previous == nil {
+            try tx.execute("INSERT INTO login_throttles (key, failures, locked_until_us, updated_at_us) VALUES ($1, $2, $3, $4)",
+                           [.text(fullKey), .integer(failures), .integer(lockedUntil), .integer(now)])
+        } else {
+            try tx.execute("UPDATE login_throttles SET failures = $2, locked_until_us = $3, updated_at_us = $4 WHERE key = $1",
+                           [.text(fullKey), .integer(failures), .integer(lockedUntil), .integer(now)])
+        }
+    }
+
+    /// Forgets `key`'s failures (a successful sign-in to the account).
+    static func reset(_ rule: Rule, _ key: String, in tx: any WriteTransaction) throws {
+        try tx.execute("DELETE FROM login_throttles WHERE key = $1", [.text("\(rule.prefix):\(key)")])
+    }
+
+    /// The address part of a peer address: "127.0.0.1:5000" → "127.0.0.1", "[::1]:5000" → "::1".
+    static func host(of peerAddress: String) -> String {
+        if peerAddress.hasPrefix("["), let close = peerAddress.firstIndex(of: "]") {
+            return String(peerAddress[peerAddress.index(after: peerAddress.startIndex)..<close])
+        }
+        guard let colon = peerAddress.lastIndex(of: ":") else { return peerAddress }
+        return String(peerAddress[..<colon])
+    }
+}

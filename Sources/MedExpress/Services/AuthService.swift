@@ -1,0 +1,185 @@
+import Generated
+import Glibc
+import RPCCore
+import Store
+import Trust
+
+/// `medexpress.v1.AuthService`, customer half: registration, sign-in, refresh and sign-out.
+/// Staff sign-in (certificate, password and TOTP), the staff directory and identity checks
+/// arrive with the next step; until then those methods are not served (UNIMPLEMENTED).
+public struct AuthService: RPCService {
+    let store: any StoreEngine
+    let vault: Vault
+    let sessions: Sessions
+    let passwords: PasswordHasher
+    /// Where password hashing runs: scrypt takes ~0.5 s and 128 MiB, never on an event loop.
+    let blocking: BlockingPool
+    let clock: @Sendable () -> Int64
+
+    public init(store: any StoreEngine, vault: Vault, sessions: Sessions, blocking: BlockingPool,
+                passwords: PasswordHasher = PasswordHasher(), clock: @escaping @Sendable () -> Int64 = WallClock.nowMicroseconds) {
+        self.store = store
+        self.vault = vault
+        self.sessions = sessions
+        self.blocking = blocking
+        self.passwords = passwords
+        self.clock = clock
+    }
+
+    typealias Method = Medexpress_V1_AuthService.Method
+
+    public var methods: [ServerMethod] {
+        [
+            .unary(Method.registerCustomer) { request, context in try await registerCustomer(request, context: context) },
+            .unary(Method.login) { request, context in try await login(request, context: context) },
+            .unary(Method.refreshToken) { request, context in
+                try await sessions.refresh(request.refreshToken, peer: context.peer, method: context.method.path)
+            },
+            .unary(Method.logout) { request, context in
+                var response = Medexpress_V1_LogoutResponse()
+                response.sessionsEnded = Int32(try await sessions.revoke(try context.requireCaller(), allSessions: request.allSessions,
+                                                                         method: context.method.path))
+                return response
+            },
+        ]
+    }
+
+    // MARK: Registration
+
+    func registerCustomer(_ request: Medexpress_V1_RegisterCustomerRequest, context: ServerContext) async throws
+        -> Medexpress_V1_RegisterCustomerResponse {
+        guard !request.requestId.isEmpty, request.requestId.utf8.count <= 128 else {
+            throw Status(.invalidArgument, "request_id: an idempotency key of 1 to 128 characters is needed")
+        }
+        let now = clock()
+        let details = try CustomerDetails(request, today: Self.utcDate(microseconds: now))
+        let address = SignInThrottle.host(of: context.peer.address)
+        // The request's fingerprint is keyed: the table must not let anyone test guesses at the
+        // password it contains.
+        let fingerprint = vault.blindIndex.index("RegisterCustomer:" + Hex.encode(request.encoded()))
+        if let earlier = try await Idempotency.earlierResponse(scope: "RegisterCustomer", requestID: request.requestId,
+                                                               fingerprint: fingerprint, store: store) {
+            return try Medexpress_V1_RegisterCustomerResponse(decoding: earlier)
+        }
+        try await store.read { tx in try SignInThrottle.check(.registration, address, now: now, in: tx, context: context) }
+        let password = request.password
+        let passwords = passwords
+        let passwordHash = try await blocking.run { passwords.hash(password) }
+
+        let id = OpaqueID.make(prefix: .customer)
+        let cipher = vault.cipher
+        func seal(_ column: String, _ text: String) -> SQLValue {
+            .blob(cipher.seal(text, context: FieldContext(table: "customers", column: column, row: id)))
+        }
+        var response = Medexpress_V1_RegisterCustomerResponse()
+        response.customerId = id
+        let birth = details.dateOfBirth
+        let values: [SQLValue] = [
+            .text(id), .blob(vault.blindIndex.index(details.email)), seal("email", details.email), .text(passwordHash),
+            seal("given_name", details.givenName), seal("family_name", details.familyName),
+            .blob(cipher.seal(birth.encoded(), context: FieldContext(table: "customers", column: "date_of_birth", row: id))),
+            seal("phone", details.phone),
+            .blob(cipher.seal(details.address.encoded(), context: FieldContext(table: "customers", column: "address", row: id))),
+            .integer(now),
+        ]
+        let dialect = store.dialect
+        let requestID = request.requestId
+        let peer = context.peer
+        let responseBytes = response.encoded()
+        do {
+            try await store.write { tx in
+                try SignInThrottle.recordFailure(.registration, address, now: now, in: tx)
+                try Idempotency.record(scope: "RegisterCustomer", requestID: requestID, fingerprint: fingerprint,
+                                       response: responseBytes, now: now, in: tx)
+                try tx.execute("""
+                    INSERT INTO customers (id, email_index, email, password_hash, given_name, family_name, date_of_birth,
+                                           phone, address, created_at_us)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                    """, values)
+                try AuditLog.append(AuditEntry(atMicroseconds: now, actor: id, role: Medexpress_V1_Role.customer.rawValue,
+                                               certificateThumbprint: peer.certificate?.sha256Thumbprint ?? "",
+                                               method: Method.registerCustomer.descriptor.path, resource: id,
+                                               action: "customer.registered", detail: "from \(address)"),
+                                    in: tx, dialect: dialect)
+            }
+        } catch StoreError.uniqueViolation(let constraint, _) where constraint == "customers_email_index" {
+            throw Status(.alreadyExists, "an account with this email exists: sign in, or reset the password")
+        } catch StoreError.uniqueViolation(let constraint, _) where constraint == "idempotency_keys_pkey" {
+            // The same request arrived twice at once; the other one won.
+            if let earlier = try await Idempotency.earlierResponse(scope: "RegisterCustomer", requestID: request.requestId,
+                                                                   fingerprint: fingerprint, store: store) {
+                return try Medexpress_V1_RegisterCustomerResponse(decoding: earlier)
+            }
+            throw Status(.aborted, "a request with this request_id is in progress; retry")
+        }
+        return response
+    }
+
+    // MARK: Sign-in
+
+    func login(_ request: Medexpress_V1_LoginRequest, context: ServerContext) async throws -> Medexpress_V1_Session {
+        guard case .email(let rawEmail) = request.principal else {
+            // Staff accounts arrive with the staff directory; none can exist yet.
+            throw Status(.unauthenticated, "the username or password is wrong")
+        }
+        let now = clock()
+        let email = BlindIndex.normalisedEmail(rawEmail)
+        let emailIndex = vault.blindIndex.index(email)
+        let account = Hex.encode(emailIndex)
+        let address = SignInThrottle.host(of: context.peer.address)
+        let row = try await store.read { tx in
+            try SignInThrottle.check(.address, address, now: now, in: tx, context: context)
+            try SignInThrottle.check(.account, account, now: now, in: tx, context: context)
+            return try tx.query("SELECT id, password_hash FROM customers WHERE email_index = $1", [.blob(emailIndex)]).first
+        }
+        let id = try row?.string("id")
+        let stored = try row?.string("password_hash")
+        let password = request.password
+        let passwords = passwords
+        // An unknown email costs the same scrypt run as a wrong password: timing tells nothing.
+        let (matches, rehash) = try await blocking.run { () -> (Bool, String?) in
+            guard let stored else {
+                _ = passwords.verify(password, against: Self.decoyHash)
+                return (false, nil)
+            }
+            let matches = passwords.verify(password, against: stored)
+            return (matches, matches && passwords.needsRehash(stored) ? passwords.hash(password) : nil)
+        }
+        let dialect = store.dialect
+        let sessions = sessions
+        let thumbprint = context.peer.certificate?.sha256Thumbprint ?? ""
+        let method = context.method.path
+        guard let id, matches else {
+            try await store.write { tx in
+                try SignInThrottle.recordFailure(.account, account, now: now, in: tx)
+                try SignInThrottle.recordFailure(.address, address, now: now, in: tx)
+                try AuditLog.append(AuditEntry(atMicroseconds: now, actor: id ?? "anonymous", certificateThumbprint: thumbprint,
+                                               method: method, resource: id ?? "", action: "login.failed",
+                                               outcome: "wrong email or password", detail: "from \(address)"),
+                                    in: tx, dialect: dialect)
+            }
+            throw Status(.unauthenticated, "the email or password is wrong")
+        }
+        return try await store.write { tx in
+            try SignInThrottle.reset(.account, account, in: tx)
+            if let rehash {
+                try tx.execute("UPDATE customers SET password_hash = $1 WHERE id = $2", [.text(rehash), .text(id)])
+            }
+            let session = try sessions.issue(subjectID: id, role: .customer, certificateThumbprint: "", in: tx, now: now)
+            try AuditLog.append(AuditEntry(atMicroseconds: now, actor: id, role: Medexpress_V1_Role.customer.rawValue,
+                                           certificateThumbprint: thumbprint, method: method, resource: id, action: "login",
+                                           detail: "from \(address)"), in: tx, dialect: dialect)
+            return session
+        }
+    }
+
+    /// A valid hash of a random password, verified against when the email is unknown.
+    static let decoyHash = PasswordHasher().hash(Hex.encode(SecureRandom.bytes(16)))
+
+    static func utcDate(microseconds: Int64) -> (year: Int, month: Int, day: Int) {
+        var seconds = time_t(microseconds / 1_000_000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return (Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
+    }
+}
