@@ -1,38 +1,11 @@
 import Glibc
 
-/// A transaction on one PostgreSQL connection, handed to a `read` or `write` body.
-final class PostgresTransaction: WriteTransaction {
-    private let connection: PostgresConnection
-    private let isWritable: Bool
-    private var state = TransactionState()
+/// A transaction on one PostgreSQL connection.
+typealias PostgresTransaction = EngineTransaction<PostgresConnection>
 
-    init(connection: PostgresConnection, isWritable: Bool) {
-        self.connection = connection
-        self.isWritable = isWritable
-    }
+extension PostgresConnection: StatementRunner {}
 
-    /// The first statement failure, which fails the whole transaction.
-    var failure: StoreError? { state.failure }
-
-    func query(_ sql: String, _ parameters: [SQLValue]) throws -> [SQLRow] {
-        try state.perform { () throws(StoreError) in try connection.run(sql, parameters, collectingRows: true).rows }
-    }
-
-    @discardableResult
-    func execute(_ sql: String, _ parameters: [SQLValue]) throws -> Int {
-        try state.perform { () throws(StoreError) in
-            guard isWritable else { throw .programmingError("execute is for write transactions: \(SQLText.excerpt(sql))") }
-            return try connection.run(sql, parameters).changes
-        }
-    }
-
-    func executeScript(_ sql: String) throws {
-        try state.perform { () throws(StoreError) in
-            guard isWritable else { throw .programmingError("executeScript is for write transactions: \(SQLText.excerpt(sql))") }
-            try connection.runScript(sql)
-        }
-    }
-
+extension EngineTransaction where Connection == PostgresConnection {
     /// Runs `body` in a transaction at `isolation`, retrying the whole transaction (body
     /// included) when it loses a serialization or deadlock race (SQLSTATE 40001, 40P01), at most
     /// `maxAttempts` times in all, with a short random pause between attempts. After the last,
@@ -61,13 +34,13 @@ final class PostgresTransaction: WriteTransaction {
         let transaction = PostgresTransaction(connection: connection, isWritable: writable)
         do {
             let result = try body(transaction)
-            transaction.state.end()
+            transaction.end()
             if let failure = transaction.failure { throw failure }
             // COMMIT of a failed transaction "succeeds" as a rollback; the check above prevents it.
             try connection.run("COMMIT")
             return result
         } catch {
-            transaction.state.end()
+            transaction.end()
             connection.rollback()
             // A conflict the body caught and replaced with its own error is still a conflict.
             if case .conflict? = transaction.failure { throw transaction.failure! }
