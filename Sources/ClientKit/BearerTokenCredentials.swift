@@ -28,7 +28,7 @@ public final class BearerTokenCredentials: CallCredentials {
         return metadata
     }
 
-    public func refresh() async throws {
+    public func refresh(rejected: Metadata) async throws {
         let fresh = try await provider(true)
         token.withLock { $0 = fresh }
     }

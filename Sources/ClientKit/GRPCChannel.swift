@@ -74,6 +74,8 @@ public final class GRPCChannel: RPCChannel {
         loop = group.nextLoop()
         core = ChannelCore(loop: loop, target: target, configuration: configuration, tlsContext: tlsContext,
                            serverName: serverName, resolver: resolver)
+        // Session credentials given no channel of their own sign in over this one.
+        (configuration.credentials as? any ChannelAwareCredentials)?.configured(on: self)
     }
 
     /// The loop the channel's connections run on: unary calls run their awaits there.
@@ -121,7 +123,7 @@ public final class GRPCChannel: RPCChannel {
                              observer: observer)
         }
         do throws(Status) {
-            let full = try await withCredentials(metadata, for: method)
+            let full = try await withCredentials(metadata, for: method).merged
             return try startStream(method, metadata: full, options: options, deadline: deadline, observer: observer,
                                    countsAsCall: true)
         } catch {
@@ -205,9 +207,11 @@ public final class GRPCChannel: RPCChannel {
 
     // MARK: Internal
 
-    /// `metadata` with the credentials' metadata, which replaces caller values of the same keys.
-    func withCredentials(_ metadata: Metadata, for method: MethodDescriptor) async throws(Status) -> Metadata {
-        guard let credentials = configuration.credentials else { return metadata }
+    /// `metadata` with the credentials' metadata, which replaces caller values of the same keys,
+    /// and what the credentials added (empty without credentials).
+    func withCredentials(_ metadata: Metadata, for method: MethodDescriptor) async throws(Status)
+        -> (merged: Metadata, added: Metadata) {
+        guard let credentials = configuration.credentials else { return (metadata, Metadata()) }
         let added: Metadata
         do {
             added = try await credentials.metadata(for: method)
@@ -219,7 +223,7 @@ public final class GRPCChannel: RPCChannel {
         var merged = metadata
         for key in Set(added.map(\.key)) { merged.removeAll(key) }
         for entry in added { merged.add(entry.key, value: entry.value) }
-        return merged
+        return (merged, added)
     }
 
     /// Starts one call on the transport.

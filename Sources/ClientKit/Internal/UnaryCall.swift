@@ -166,21 +166,24 @@ final class UnaryCall: ResponseMessageReceiving, Sendable {
     }
 
     private func drive() async {
-        var outcome = await attempt()
+        var (outcome, credentialsSent) = await attempt()
         var attempts = 1
         var refreshed = false
         while !Task.isCancelled {
-            if outcome.status.code == .unauthenticated, !refreshed, let credentials = channel.configuration.credentials {
+            // Credentials that added nothing to the call (a sign-in call, say) cannot be what the
+            // server refused: refreshing them would not change the next attempt.
+            if outcome.status.code == .unauthenticated, !refreshed, !credentialsSent.isEmpty,
+               let credentials = channel.configuration.credentials {
                 refreshed = true
                 do {
-                    try await credentials.refresh()
+                    try await credentials.refresh(rejected: credentialsSent)
                 } catch {
                     var status = outcome.status
                     status.message += " (refreshing the credentials failed: \(error))"
                     outcome = .failed(status)
                     break
                 }
-                outcome = await attempt()
+                (outcome, credentialsSent) = await attempt()
                 continue
             }
             guard let delay = retryDelay(after: outcome.status, attempts: attempts) else { break }
@@ -190,7 +193,7 @@ final class UnaryCall: ResponseMessageReceiving, Sendable {
                 break
             }
             attempts += 1
-            outcome = await attempt()
+            (outcome, credentialsSent) = await attempt()
         }
         if state.withLock({ $0.outcome != nil }) { return }
         await observer.report(outcome.status)
@@ -214,20 +217,20 @@ final class UnaryCall: ResponseMessageReceiving, Sendable {
         return delay
     }
 
-    /// One attempt, read to its end.
-    private func attempt() async -> Outcome {
-        let attemptMetadata: Metadata
+    /// One attempt, read to its end, and the metadata the credentials added to it.
+    private func attempt() async -> (Outcome, credentials: Metadata) {
+        let attemptMetadata: (merged: Metadata, added: Metadata)
         do {
             attemptMetadata = try await channel.withCredentials(metadata, for: method)
         } catch {
-            return .failed(error)
+            return (.failed(error), Metadata())
         }
         let stream: ClientStream
         do {
-            stream = try channel.startStream(method, metadata: attemptMetadata, options: options, deadline: deadline,
-                                             observer: nil, countsAsCall: false)
+            stream = try channel.startStream(method, metadata: attemptMetadata.merged, options: options,
+                                             deadline: deadline, observer: nil, countsAsCall: false)
         } catch {
-            return .failed(error)
+            return (.failed(error), attemptMetadata.added)
         }
         let (requests, cancelled) = state.withLock { state in
             state.attempt = stream
@@ -253,6 +256,6 @@ final class UnaryCall: ResponseMessageReceiving, Sendable {
             message = try? await stream.receiveMessage()
         }
         let status = await stream.status()
-        return Outcome(initialMetadata: initialMetadata, message: message, status: status)
+        return (Outcome(initialMetadata: initialMetadata, message: message, status: status), attemptMetadata.added)
     }
 }

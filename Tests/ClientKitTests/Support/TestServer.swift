@@ -20,14 +20,16 @@ final class TestServer: Sendable {
         self.port = server.port
     }
 
-    /// Starts a server on `host`:`port` (0: any free port), with its limits adjusted by `limits`.
+    /// Starts a server on `host`:`port` (0: any free port), with its limits adjusted by `limits`,
+    /// serving `services` beside the probe service.
     static func start(tls: TLSConfiguration? = nil, host: String = "127.0.0.1", port: Int = 0, probe: Probe = Probe(),
+                      services: [any RPCService] = [],
                       limits: (inout ServerLimits) -> Void = { _ in }) async throws -> TestServer {
         var configuration = ServerConfiguration(address: SocketAddress(host: host, port: port), tls: tls,
                                                 eventLoopCount: 1)
         configuration.limits.handshakeTimeout = .seconds(5)
         limits(&configuration.limits)
-        let server = try Server(configuration: configuration, services: [ProbeService(probe: probe)],
+        let server = try Server(configuration: configuration, services: [ProbeService(probe: probe)] + services,
                                 log: Logger(component: "clientkit-test-server", minimumLevel: .error))
         try await server.start()
         return TestServer(server: server, probe: probe, host: host)
@@ -53,6 +55,7 @@ final class TestServer: Sendable {
 /// (common name `dr-alice`), written to a temporary directory.
 final class TestCertificates: Sendable {
     let directory: String
+    private let authority: CertificateAuthority
 
     var caFile: String { directory + "/ca.pem" }
     var serverCertificateFile: String { directory + "/server.pem" }
@@ -64,7 +67,7 @@ final class TestCertificates: Sendable {
         var template = Array((NSTemporaryDirectory() + "/clientkit-pki-XXXXXX").utf8CString)
         guard mkdtemp(&template) != nil else { throw POSIXError(.EIO) }
         directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        let authority = try CertificateAuthority.create(commonName: "ClientKit Test CA", validityDays: 2)
+        authority = try CertificateAuthority.create(commonName: "ClientKit Test CA", validityDays: 2)
         let server = try authority.issue(commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"],
                                          usage: .server, validityDays: 2)
         let client = try authority.issue(commonName: "dr-alice", organization: "MedExpress Clinicians",
@@ -77,6 +80,16 @@ final class TestCertificates: Sendable {
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// A further client certificate (common name `commonName`) and its key, written beside the others.
+    func clientIdentity(commonName: String) throws -> (certificateFile: String, keyFile: String) {
+        let identity = try authority.issue(commonName: commonName, organization: "MedExpress Services", usage: .client,
+                                           validityDays: 2)
+        let files = (certificateFile: "\(directory)/\(commonName).pem", keyFile: "\(directory)/\(commonName).key")
+        try CertificateAuthority.writePEM(identity.certificatePEM, to: files.certificateFile, mode: 0o644)
+        try CertificateAuthority.writePEM(identity.privateKeyPEM, to: files.keyFile, mode: 0o600)
+        return files
+    }
 
     func server(clientCertificateMode: ClientCertificateMode = .none) -> TLSConfiguration {
         .server(certificateChainFile: serverCertificateFile, privateKeyFile: serverKeyFile,
