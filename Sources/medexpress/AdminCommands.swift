@@ -1,5 +1,8 @@
+import Generated
+import Glibc
 import MedExpress
 import RPCCore
+import RPCServer
 import Store
 
 /// `medexpress audit verify`: walks the audit log's hash chain; exit 0 when intact, 1 naming the
@@ -57,5 +60,113 @@ struct KeysRotateCommand {
             throw error
         }
         await engine.close()
+    }
+}
+
+/// `medexpress staff add`: adds a member of staff (the first administrator, typically), issues
+/// them a client certificate from the data directory's CA and prints their TOTP provisioning URI.
+/// The password comes from MEDEXPRESS_STAFF_PASSWORD or the first line of standard input, never
+/// from the command line (other users can read a process's arguments).
+struct StaffAddCommand {
+    static let passwordVariable = "MEDEXPRESS_STAFF_PASSWORD"
+    /// How long an issued staff certificate lasts.
+    static let certificateValidityDays = 365
+
+    let data: DataStore
+    let member: NewStaffMember
+
+    init(_ rawArguments: ArraySlice<String>) throws(UsageError) {
+        var arguments = try Arguments(rawArguments, booleanFlags: [])
+        data = DataStore(&arguments)
+        let roleName = arguments.string("role", default: "")
+        let role: Medexpress_V1_Role
+        switch roleName.uppercased() {
+        case "ADMIN": role = .admin
+        case "PRESCRIBER": role = .prescriber
+        case "PHARMACIST": role = .pharmacist
+        default: throw UsageError("--role must be ADMIN, PRESCRIBER or PHARMACIST, got \(roleName.isEmpty ? "nothing" : roleName)")
+        }
+        var registration: Medexpress_V1_ProfessionalRegistration?
+        if let body = arguments.string("registering-body") {
+            var value = Medexpress_V1_ProfessionalRegistration()
+            switch body.uppercased() {
+            case "GMC": value.body = .gmc
+            case "GPHC": value.body = .gphc
+            default: throw UsageError("--registering-body must be GMC or GPHC, got \(body)")
+            }
+            value.registrationNumber = arguments.string("registration-number", default: "")
+            value.profession = arguments.string("profession", default: "")
+            registration = value
+        }
+        let username = arguments.string("username", default: "")
+        let givenName = arguments.string("given-name", default: "")
+        let familyName = arguments.string("family-name", default: "")
+        let email = arguments.string("email", default: "")
+        try arguments.rejectUnknown()
+        guard let password = Self.password() else {
+            throw UsageError("the password comes from \(Self.passwordVariable) or the first line of standard input")
+        }
+        member = NewStaffMember(username: username, role: role, givenName: givenName, familyName: familyName, email: email,
+                                registration: registration, password: password)
+    }
+
+    private static func password() -> String? {
+        if let value = getenv(passwordVariable), value.pointee != 0 { return String(cString: value) }
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else { return nil }
+        return line
+    }
+
+    func run() async throws {
+        let log = Logger(component: "staff", minimumLevel: .warning)
+        let engine = try await data.openDatabase(log: log)
+        do {
+            try await add(on: engine, log: log)
+        } catch {
+            await engine.close()
+            throw error
+        }
+        await engine.close()
+    }
+
+    private func add(on engine: any StoreEngine, log: Logger) async throws {
+        let vault = try await Vault.open(master: try data.masterKey(create: true), store: engine)
+        let blocking = try await BlockingPool.start(name: "staff-add", threadCount: 1, queueCapacity: 1)
+        let directory = StaffDirectory(store: engine, vault: vault, blocking: blocking)
+        let pki = DevelopmentPKI(dataDirectory: data.dataDirectory)
+        try pki.createIfMissing(log: log)
+        let authority = try CertificateAuthority(certificatePEM: try Self.read(pki.caCertificatePath),
+                                                 privateKeyPEM: try Self.read(pki.caKeyPath))
+        let issued = try authority.issue(commonName: member.username, organization: "MedExpress staff", usage: .client,
+                                         validityDays: Self.certificateValidityDays)
+        let added: (staffID: String, provisioningURI: String)
+        do {
+            added = try await directory.add(member, certificate: .init(sha256Thumbprint: issued.sha256Thumbprint,
+                                                                       serialNumber: issued.serialNumber),
+                                            actor: "operator", method: "medexpress staff add")
+        } catch {
+            await blocking.close()
+            throw error
+        }
+        await blocking.close()
+        let folder = data.dataDirectory + "/staff"
+        guard mkdir(folder, 0o700) == 0 || errno == EEXIST else {
+            throw UsageError("cannot create \(folder): \(String(cString: strerror(errno)))")
+        }
+        let certificatePath = "\(folder)/\(member.username).pem"
+        let keyPath = "\(folder)/\(member.username).key"
+        try CertificateAuthority.writePEM(issued.privateKeyPEM, to: keyPath, mode: 0o600)
+        try CertificateAuthority.writePEM(issued.certificatePEM, to: certificatePath, mode: 0o644)
+        printLine("staff member \(added.staffID) (\(member.username)) added")
+        printLine("client certificate: \(certificatePath) (key \(keyPath), mode 0600)")
+        printLine("TOTP: \(added.provisioningURI)")
+    }
+
+    private static func read(_ path: String) throws -> String {
+        guard let file = fopen(path, "r") else { throw UsageError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { fclose(file) }
+        var text = ""
+        var buffer = [CChar](repeating: 0, count: 4096)
+        while fgets(&buffer, Int32(buffer.count), file) != nil { text += String(cString: buffer) }
+        return text
     }
 }

@@ -12,9 +12,13 @@ struct MedExpressCommand {
       interop-client   run one gRPC interop test case with ClientKit against any server
       audit verify     walk the audit log's hash chain and name the first broken entry (exit 1)
       keys rotate      make a new data key active and re-seal every encrypted column under it
+      staff add        add a member of staff (--role ADMIN|PRESCRIBER|PHARMACIST --username U --given-name G
+                       --family-name F --email E [--registering-body GMC|GPHC --registration-number N
+                       --profession P]; password from MEDEXPRESS_STAFF_PASSWORD or standard input); writes
+                       their client certificate and key to DIR/staff/ and prints their TOTP provisioning URI
       bench-client     load a TestService server with ClientKit (--target HOST:PORT [--ca FILE --server-name NAME] [--connections N] [--concurrency C] [--duration-seconds S] [--warmup-seconds W] [--payload-bytes B]); one JSON line
 
-    serve, audit verify and keys rotate options:
+    serve, audit verify, keys rotate and staff add options:
     \(DataStore.usage)
 
     serve options:
@@ -62,6 +66,8 @@ struct MedExpressCommand {
                 return try await AuditVerifyCommand(arguments.dropFirst(3)).run()
             case "keys" where arguments.count >= 3 && arguments[2] == "rotate":
                 try await KeysRotateCommand(arguments.dropFirst(3)).run()
+            case "staff" where arguments.count >= 3 && arguments[2] == "add":
+                try await StaffAddCommand(arguments.dropFirst(3)).run()
             case "bench-client": try await BenchClientCommand(arguments.dropFirst(2)).run()
             case "help", "--help", "-h":
                 printLine(usage)

@@ -23,14 +23,7 @@ struct CustomerDetails: Sendable {
         guard Self.isPlausibleEmail(email) else {
             throw Status(.invalidArgument, "email: \"\(request.email.prefix(80))\" is not an email address")
         }
-        if let violation = PasswordPolicy.violation(of: request.password) {
-            switch violation {
-            case .tooShort(let count):
-                throw Status(.invalidArgument, "password: \(count) characters; at least \(PasswordPolicy.minCharacters) are needed")
-            case .tooLong(let bytes):
-                throw Status(.invalidArgument, "password: \(bytes) bytes; at most \(PasswordPolicy.maxBytes)")
-            }
-        }
+        try Self.checkPassword(request.password)
         self.email = email
         givenName = try Self.text(request.givenName, field: "given_name")
         familyName = try Self.text(request.familyName, field: "family_name")
@@ -55,6 +48,17 @@ struct CustomerDetails: Sendable {
         _ = try Self.text(address.town, field: "address.town")
         _ = try Self.text(address.postcode, field: "address.postcode")
         self.address = address
+    }
+
+    /// INVALID_ARGUMENT naming the password field unless `password` meets the policy.
+    static func checkPassword(_ password: String) throws(Status) {
+        guard let violation = PasswordPolicy.violation(of: password) else { return }
+        switch violation {
+        case .tooShort(let count):
+            throw Status(.invalidArgument, "password: \(count) characters; at least \(PasswordPolicy.minCharacters) are needed")
+        case .tooLong(let bytes):
+            throw Status(.invalidArgument, "password: \(bytes) bytes; at most \(PasswordPolicy.maxBytes)")
+        }
     }
 
     private static func text(_ value: String, field: String) throws(Status) -> String {

@@ -4,8 +4,11 @@ import Store
 /// entries never change (the migrator refuses a renamed one); changes come as new entries.
 public enum Schema {
     /// The columns holding sealed personal or health data, re-sealed by `medexpress keys rotate`.
-    public static let encryptedColumns: [EncryptedColumn] = ["email", "given_name", "family_name", "date_of_birth", "phone", "address"]
-        .map { EncryptedColumn(table: "customers", keyColumn: "id", column: $0) }
+    public static let encryptedColumns: [EncryptedColumn] =
+        ["email", "given_name", "family_name", "date_of_birth", "phone", "address"]
+            .map { EncryptedColumn(table: "customers", keyColumn: "id", column: $0) }
+        + ["totp_secret", "given_name", "family_name", "email"]
+            .map { EncryptedColumn(table: "staff", keyColumn: "id", column: $0) }
 
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "data keys and audit log", sql: """
@@ -163,6 +166,59 @@ public enum Schema {
                 created_at_us BIGINT NOT NULL,
                 PRIMARY KEY (scope, request_id)
             )
+            """),
+        Migration(version: 3, name: "staff and their client certificates", sql: """
+            CREATE TABLE staff (
+                id TEXT PRIMARY KEY,
+                username TEXT NOT NULL,
+                role INTEGER NOT NULL CHECK (role IN (2, 3, 4)),
+                password_hash TEXT NOT NULL,
+                totp_secret BLOB NOT NULL,
+                totp_last_step INTEGER NOT NULL DEFAULT -1,
+                given_name BLOB NOT NULL,
+                family_name BLOB NOT NULL,
+                email BLOB NOT NULL,
+                registration_body INTEGER NOT NULL DEFAULT 0,
+                registration_number TEXT NOT NULL DEFAULT '',
+                profession TEXT NOT NULL DEFAULT '',
+                disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+                created_at_us INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX staff_username ON staff (username);
+            CREATE TABLE staff_certificates (
+                thumbprint TEXT PRIMARY KEY,
+                staff_id TEXT NOT NULL REFERENCES staff (id),
+                serial TEXT NOT NULL,
+                issued_at_us INTEGER NOT NULL,
+                revoked_at_us INTEGER
+            );
+            CREATE INDEX staff_certificates_staff ON staff_certificates (staff_id)
+            """, postgres: """
+            CREATE TABLE staff (
+                id TEXT PRIMARY KEY,
+                username TEXT NOT NULL,
+                role INTEGER NOT NULL CHECK (role IN (2, 3, 4)),
+                password_hash TEXT NOT NULL,
+                totp_secret BYTEA NOT NULL,
+                totp_last_step BIGINT NOT NULL DEFAULT -1,
+                given_name BYTEA NOT NULL,
+                family_name BYTEA NOT NULL,
+                email BYTEA NOT NULL,
+                registration_body INTEGER NOT NULL DEFAULT 0,
+                registration_number TEXT NOT NULL DEFAULT '',
+                profession TEXT NOT NULL DEFAULT '',
+                disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+                created_at_us BIGINT NOT NULL
+            );
+            CREATE UNIQUE INDEX staff_username ON staff (username);
+            CREATE TABLE staff_certificates (
+                thumbprint TEXT PRIMARY KEY,
+                staff_id TEXT NOT NULL REFERENCES staff (id),
+                serial TEXT NOT NULL,
+                issued_at_us BIGINT NOT NULL,
+                revoked_at_us BIGINT
+            );
+            CREATE INDEX staff_certificates_staff ON staff_certificates (staff_id)
             """),
     ]
 }

@@ -4,9 +4,10 @@ import RPCCore
 import Store
 import Trust
 
-/// `medexpress.v1.AuthService`, customer half: registration, sign-in, refresh and sign-out.
-/// Staff sign-in (certificate, password and TOTP), the staff directory and identity checks
-/// arrive with the next step; until then those methods are not served (UNIMPLEMENTED).
+/// `medexpress.v1.AuthService`: customer registration; sign-in for customers (email, password)
+/// and staff (client certificate, password, TOTP); refresh and sign-out. The staff directory
+/// methods (CreateStaff, DisableStaff, MFA re-enrolment) and identity checks are not served yet
+/// (UNIMPLEMENTED); staff are added with `medexpress staff add` meanwhile.
 public struct AuthService: RPCService {
     let store: any StoreEngine
     let vault: Vault
@@ -118,10 +119,15 @@ public struct AuthService: RPCService {
     // MARK: Sign-in
 
     func login(_ request: Medexpress_V1_LoginRequest, context: ServerContext) async throws -> Medexpress_V1_Session {
-        guard case .email(let rawEmail) = request.principal else {
-            // Staff accounts arrive with the staff directory; none can exist yet.
-            throw Status(.unauthenticated, "the username or password is wrong")
+        switch request.principal {
+        case .email(let email): return try await customerLogin(email: email, request, context: context)
+        case .username(let username): return try await staffLogin(username: username, request, context: context)
+        case nil: throw Status(.invalidArgument, "principal: an email (customers) or a username (staff) is needed")
         }
+    }
+
+    func customerLogin(email rawEmail: String, _ request: Medexpress_V1_LoginRequest, context: ServerContext) async throws
+        -> Medexpress_V1_Session {
         let now = clock()
         let email = BlindIndex.normalisedEmail(rawEmail)
         let emailIndex = vault.blindIndex.index(email)
@@ -169,6 +175,90 @@ public struct AuthService: RPCService {
             try AuditLog.append(AuditEntry(atMicroseconds: now, actor: id, role: Medexpress_V1_Role.customer.rawValue,
                                            certificateThumbprint: thumbprint, method: method, resource: id, action: "login",
                                            detail: "from \(address)"), in: tx, dialect: dialect)
+            return session
+        }
+    }
+
+    /// Staff sign-in needs all three: the client certificate on this connection must be one issued
+    /// to them, the password, and a current TOTP code not used before. The session is bound to the
+    /// certificate (RFC 8705). Failures are counted like customers' and audited with their reason,
+    /// but the caller learns only that sign-in failed.
+    func staffLogin(username: String, _ request: Medexpress_V1_LoginRequest, context: ServerContext) async throws
+        -> Medexpress_V1_Session {
+        let now = clock()
+        let address = SignInThrottle.host(of: context.peer.address)
+        let account = "staff:" + username
+        let thumbprint = context.peer.certificate?.sha256Thumbprint
+        let row = try await store.read { tx in
+            try SignInThrottle.check(.address, address, now: now, in: tx, context: context)
+            try SignInThrottle.check(.account, account, now: now, in: tx, context: context)
+            return try tx.query("""
+                SELECT s.id, s.role, s.password_hash, s.totp_secret, s.totp_last_step, s.disabled,
+                       (SELECT COUNT(*) FROM staff_certificates c
+                        WHERE c.staff_id = s.id AND c.thumbprint = $2 AND c.revoked_at_us IS NULL) AS certificate_matches
+                FROM staff s WHERE s.username = $1
+                """, [.text(username), .text(thumbprint ?? "")]).first
+        }
+        let stored = try row?.string("password_hash")
+        let password = request.password
+        let passwords = passwords
+        let passwordMatches = try await blocking.run { () -> Bool in
+            guard let stored else {
+                _ = passwords.verify(password, against: Self.decoyHash)
+                return false
+            }
+            return passwords.verify(password, against: stored)
+        }
+        var failure: String?
+        var acceptedStep: Int64?
+        let id = try row?.string("id")
+        if let row, let id {
+            if try row.int64("disabled") == 1 {
+                failure = "the account is disabled"
+            } else if thumbprint == nil {
+                failure = "no client certificate on the connection"
+            } else if try row.int64("certificate_matches") == 0 {
+                failure = "the client certificate was not issued to this staff member (or is revoked)"
+            } else if !passwordMatches {
+                failure = "wrong password"
+            } else {
+                let sealed = try row.bytes("totp_secret")
+                let secretBytes = try vault.cipher.open(sealed, context: FieldContext(table: "staff", column: "totp_secret", row: id))
+                guard let secret = TOTPSecret(bytes: secretBytes) else { throw Status(.internalError, "a stored TOTP secret is unreadable") }
+                let last = try row.int64("totp_last_step")
+                acceptedStep = TOTP(secret: secret).verify(request.totpCode, atUnixSeconds: now / 1_000_000,
+                                                           lastAcceptedStep: last >= 0 ? last : nil)
+                if acceptedStep == nil { failure = "wrong or reused TOTP code" }
+            }
+        } else {
+            failure = "no such username"
+        }
+        let role = Medexpress_V1_Role(rawValue: Int32(truncatingIfNeeded: try row?.int64("role") ?? 0))
+        let dialect = store.dialect
+        let sessions = sessions
+        let method = context.method.path
+        guard let id, let thumbprint, let acceptedStep, failure == nil else {
+            let reason = failure ?? "refused"
+            try await store.write { tx in
+                try SignInThrottle.recordFailure(.account, account, now: now, in: tx)
+                try SignInThrottle.recordFailure(.address, address, now: now, in: tx)
+                try AuditLog.append(AuditEntry(atMicroseconds: now, actor: id ?? "anonymous", role: role.rawValue,
+                                               certificateThumbprint: thumbprint ?? "", method: method, resource: id ?? username,
+                                               action: "login.failed", outcome: reason, detail: "from \(address)"),
+                                    in: tx, dialect: dialect)
+            }
+            throw Status(.unauthenticated, "staff sign-in failed: it needs your client certificate, your password and a current code")
+        }
+        return try await store.write { tx in
+            // Each code once (RFC 6238 §5.2): of two sign-ins with one code, one wins.
+            let claimed = try tx.execute("UPDATE staff SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+                                         [.integer(acceptedStep), .text(id)])
+            guard claimed == 1 else { throw Status(.unauthenticated, "staff sign-in failed: that code was used already") }
+            try SignInThrottle.reset(.account, account, in: tx)
+            let session = try sessions.issue(subjectID: id, role: role, certificateThumbprint: thumbprint, in: tx, now: now)
+            try AuditLog.append(AuditEntry(atMicroseconds: now, actor: id, role: role.rawValue, certificateThumbprint: thumbprint,
+                                           method: method, resource: id, action: "login", detail: "password, TOTP and certificate; from \(address)"),
+                                in: tx, dialect: dialect)
             return session
         }
     }
