@@ -69,8 +69,6 @@ struct KeysRotateCommand {
 /// from the command line (other users can read a process's arguments).
 struct StaffAddCommand {
     static let passwordVariable = "MEDEXPRESS_STAFF_PASSWORD"
-    /// How long an issued staff certificate lasts.
-    static let certificateValidityDays = 365
 
     let data: DataStore
     let member: NewStaffMember
@@ -132,12 +130,8 @@ struct StaffAddCommand {
         let vault = try await Vault.open(master: try data.masterKey(create: true), store: engine)
         let blocking = try await BlockingPool.start(name: "staff-add", threadCount: 1, queueCapacity: 1)
         let directory = StaffDirectory(store: engine, vault: vault, blocking: blocking)
-        let pki = DevelopmentPKI(dataDirectory: data.dataDirectory)
-        try pki.createIfMissing(log: log)
-        let authority = try CertificateAuthority(certificatePEM: try Self.read(pki.caCertificatePath),
-                                                 privateKeyPEM: try Self.read(pki.caKeyPath))
-        let issued = try authority.issue(commonName: member.username, organization: "MedExpress staff", usage: .client,
-                                         validityDays: Self.certificateValidityDays)
+        let issued = try ClientCertificateFiles.issue(dataDirectory: data.dataDirectory, commonName: member.username,
+                                                      organization: "MedExpress staff", log: log)
         let added: (staffID: String, provisioningURI: String)
         do {
             added = try await directory.add(member, certificate: .init(sha256Thumbprint: issued.sha256Thumbprint,
@@ -148,17 +142,39 @@ struct StaffAddCommand {
             throw error
         }
         await blocking.close()
-        let folder = data.dataDirectory + "/staff"
-        guard mkdir(folder, 0o700) == 0 || errno == EEXIST else {
-            throw UsageError("cannot create \(folder): \(String(cString: strerror(errno)))")
-        }
-        let certificatePath = "\(folder)/\(member.username).pem"
-        let keyPath = "\(folder)/\(member.username).key"
-        try CertificateAuthority.writePEM(issued.privateKeyPEM, to: keyPath, mode: 0o600)
-        try CertificateAuthority.writePEM(issued.certificatePEM, to: certificatePath, mode: 0o644)
+        let (certificatePath, keyPath) = try ClientCertificateFiles.write(issued, dataDirectory: data.dataDirectory,
+                                                                          folder: "staff", name: member.username)
         printLine("staff member \(added.staffID) (\(member.username)) added")
         printLine("client certificate: \(certificatePath) (key \(keyPath), mode 0600)")
         printLine("TOTP: \(added.provisioningURI)")
+    }
+}
+
+/// Client certificates from the data directory's CA (made on first use): issued in memory, then
+/// written as DIR/FOLDER/NAME.pem and NAME.key (0600) once the database has recorded them.
+enum ClientCertificateFiles {
+    /// How long an issued client certificate lasts.
+    static let validityDays = 365
+
+    static func issue(dataDirectory: String, commonName: String, organization: String, log: Logger) throws -> IssuedCertificate {
+        let pki = DevelopmentPKI(dataDirectory: dataDirectory)
+        try pki.createIfMissing(log: log)
+        let authority = try CertificateAuthority(certificatePEM: try read(pki.caCertificatePath),
+                                                 privateKeyPEM: try read(pki.caKeyPath))
+        return try authority.issue(commonName: commonName, organization: organization, usage: .client, validityDays: validityDays)
+    }
+
+    static func write(_ issued: IssuedCertificate, dataDirectory: String, folder: String, name: String) throws
+        -> (certificatePath: String, keyPath: String) {
+        let directory = dataDirectory + "/" + folder
+        guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
+            throw UsageError("cannot create \(directory): \(String(cString: strerror(errno)))")
+        }
+        let certificatePath = "\(directory)/\(name).pem"
+        let keyPath = "\(directory)/\(name).key"
+        try CertificateAuthority.writePEM(issued.privateKeyPEM, to: keyPath, mode: 0o600)
+        try CertificateAuthority.writePEM(issued.certificatePEM, to: certificatePath, mode: 0o644)
+        return (certificatePath, keyPath)
     }
 
     private static func read(_ path: String) throws -> String {
@@ -168,5 +184,46 @@ struct StaffAddCommand {
         var buffer = [CChar](repeating: 0, count: 4096)
         while fgets(&buffer, Int32(buffer.count), file) != nil { text += String(cString: buffer) }
         return text
+    }
+}
+
+/// `medexpress service-account add`: an integration (the pharmacy management system, a courier)
+/// whose client certificate is its credential: issues the certificate and records it.
+struct ServiceAccountAddCommand {
+    let data: DataStore
+    let name: String
+    let role: Medexpress_V1_Role
+
+    init(_ rawArguments: ArraySlice<String>) throws(UsageError) {
+        var arguments = try Arguments(rawArguments, booleanFlags: [])
+        data = DataStore(&arguments)
+        name = arguments.string("name", default: "")
+        let roleName = arguments.string("role", default: "")
+        switch roleName.uppercased() {
+        case "PHARMACY_SYSTEM": role = .pharmacySystem
+        case "COURIER": role = .courier
+        default: throw UsageError("--role must be PHARMACY_SYSTEM or COURIER, got \(roleName.isEmpty ? "nothing" : roleName)")
+        }
+        try arguments.rejectUnknown()
+    }
+
+    func run() async throws {
+        let log = Logger(component: "service-account", minimumLevel: .warning)
+        let engine = try await data.openDatabase(log: log)
+        do {
+            _ = try await Vault.open(master: try data.masterKey(create: true), store: engine)
+            let issued = try ClientCertificateFiles.issue(dataDirectory: data.dataDirectory, commonName: name,
+                                                          organization: "MedExpress service account", log: log)
+            try await ServiceAccounts(store: engine).add(name: name, role: role, certificateThumbprint: issued.sha256Thumbprint,
+                                                         actor: "operator", method: "medexpress service-account add")
+            let (certificatePath, keyPath) = try ClientCertificateFiles.write(issued, dataDirectory: data.dataDirectory,
+                                                                              folder: "service-accounts", name: name)
+            printLine("service account \(name) added")
+            printLine("client certificate: \(certificatePath) (key \(keyPath), mode 0600)")
+        } catch {
+            await engine.close()
+            throw error
+        }
+        await engine.close()
     }
 }

@@ -108,3 +108,31 @@ def test_staff_sign_in_needs_certificate_password_and_a_fresh_code(deployment):
     verified = subprocess.run([str(targets.require_medexpress()), "audit", "verify", "--data-dir", str(data_dir)],
                               capture_output=True, text=True, timeout=60)
     assert verified.returncode == 0, verified.stdout
+
+
+def test_a_service_account_is_authenticated_by_its_certificate_alone(tmp_path):
+    binary = str(targets.require_medexpress())
+    added = subprocess.run([binary, "service-account", "add", "--data-dir", str(tmp_path), "--name", "pharmacy-pms",
+                            "--role", "PHARMACY_SYSTEM"], capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    assert (tmp_path / "service-accounts" / "pharmacy-pms.key").stat().st_mode & 0o077 == 0
+    server = start_serve(tmp_path)
+    try:
+        protos = medexpress_protos.load()
+        root = (tmp_path / "tls" / "ca.pem").read_bytes()
+        with grpc.secure_channel(server.endpoint.address, grpc.ssl_channel_credentials(
+                root_certificates=root,
+                private_key=(tmp_path / "service-accounts" / "pharmacy-pms.key").read_bytes(),
+                certificate_chain=(tmp_path / "service-accounts" / "pharmacy-pms.pem").read_bytes())) as account, \
+             grpc.secure_channel(server.endpoint.address, grpc.ssl_channel_credentials(root_certificates=root)) as anonymous:
+            # Logout is for people: the integration is recognised (PERMISSION_DENIED names its
+            # role) where a caller without the certificate is not (UNAUTHENTICATED).
+            with pytest.raises(grpc.RpcError) as recognised:
+                protos.auth_pb2_grpc.AuthServiceStub(account).Logout(protos.auth_pb2.LogoutRequest(), timeout=TIMEOUT)
+            assert recognised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+            assert "PHARMACY_SYSTEM" in recognised.value.details()
+            with pytest.raises(grpc.RpcError) as unknown:
+                protos.auth_pb2_grpc.AuthServiceStub(anonymous).Logout(protos.auth_pb2.LogoutRequest(), timeout=TIMEOUT)
+            assert unknown.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        stop_cleanly(server)

@@ -101,7 +101,7 @@ public struct Sessions: CallerResolver {
     }
 
     public func resolve(bearerToken: String?, peer: PeerInfo) async throws(Status) -> Caller? {
-        guard let bearerToken else { return nil }
+        guard let bearerToken else { return try await serviceAccount(presenting: peer.certificate) }
         let now = clock()
         let hash = SessionToken.hash(bearerToken)
         let row: SQLRow?
@@ -130,6 +130,28 @@ public struct Sessions: CallerResolver {
             throw status
         } catch {
             throw Status(.internalError, "a session row is unreadable: \(error)")
+        }
+    }
+
+    /// The service account (pharmacy system, courier) whose certificate this is: for them the
+    /// certificate is the credential. Nil for any other certificate, or none.
+    private func serviceAccount(presenting certificate: PeerCertificate?) async throws(Status) -> Caller? {
+        guard let certificate else { return nil }
+        let row: SQLRow?
+        do {
+            row = try await store.read { tx in
+                try tx.query("SELECT name, role FROM service_accounts WHERE certificate_thumbprint = $1 AND disabled = 0",
+                             [.text(certificate.sha256Thumbprint)]).first
+            }
+        } catch {
+            throw Status(.unavailable, "cannot check the service account now: \(error)")
+        }
+        guard let row else { return nil }
+        do {
+            return Caller(role: Medexpress_V1_Role(rawValue: Int32(truncatingIfNeeded: try row.int64("role"))),
+                          subjectID: try row.string("name"), sessionID: nil, certificateThumbprint: certificate.sha256Thumbprint)
+        } catch {
+            throw Status(.internalError, "a service account row is unreadable: \(error)")
         }
     }
 

@@ -220,5 +220,24 @@ public enum Schema {
             );
             CREATE INDEX staff_certificates_staff ON staff_certificates (staff_id)
             """),
+        Migration(version: 4, name: "service accounts", sql: """
+            CREATE TABLE service_accounts (
+                name TEXT PRIMARY KEY,
+                role INTEGER NOT NULL CHECK (role IN (5, 6)),
+                certificate_thumbprint TEXT NOT NULL,
+                disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+                created_at_us INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX service_accounts_certificate ON service_accounts (certificate_thumbprint)
+            """, postgres: """
+            CREATE TABLE service_accounts (
+                name TEXT PRIMARY KEY,
+                role INTEGER NOT NULL CHECK (role IN (5, 6)),
+                certificate_thumbprint TEXT NOT NULL,
+                disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+                created_at_us BIGINT NOT NULL
+            );
+            CREATE UNIQUE INDEX service_accounts_certificate ON service_accounts (certificate_thumbprint)
+            """),
     ]
 }
