@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import os
+import sqlite3
 import struct
 import subprocess
 import time
@@ -136,3 +137,81 @@ def test_a_service_account_is_authenticated_by_its_certificate_alone(tmp_path):
             assert unknown.value.code() == grpc.StatusCode.UNAUTHENTICATED
     finally:
         stop_cleanly(server)
+
+
+def sign_in(protos, stub, username: str, password: str, secret: str):
+    return stub.Login(protos.auth_pb2.LoginRequest(username=username, password=password,
+                                                   totp_code=totp(secret, time.time(), step_offset=1)), timeout=TIMEOUT)
+
+
+def add_staff(data_dir, username: str, role: str, password: str) -> str:
+    added = subprocess.run(
+        [str(targets.require_medexpress()), "staff", "add", "--data-dir", str(data_dir), "--role", role, "--username", username,
+         "--given-name", username.title(), "--family-name", "Staff", "--email", f"{username}@medexpress.example"],
+        env={**os.environ, "MEDEXPRESS_STAFF_PASSWORD": password}, capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    uri = next(line for line in added.stdout.splitlines() if line.startswith("TOTP: ")).removeprefix("TOTP: ")
+    return urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)["secret"][0]
+
+
+def mtls_channel(server, data_dir, username: str) -> grpc.Channel:
+    return grpc.secure_channel(server.endpoint.address, grpc.ssl_channel_credentials(
+        root_certificates=(data_dir / "tls" / "ca.pem").read_bytes(),
+        private_key=(data_dir / "staff" / f"{username}.key").read_bytes(),
+        certificate_chain=(data_dir / "staff" / f"{username}.pem").read_bytes()))
+
+
+def test_an_administrator_records_an_identity_check_and_disables_a_colleague(tmp_path):
+    admin_secret = add_staff(tmp_path, "ada", "ADMIN", PASSWORD)
+    pharmacist_secret = add_staff(tmp_path, "percy", "PHARMACIST", PASSWORD)
+    server = start_serve(tmp_path)
+    protos = medexpress_protos.load()
+    common = protos.common_pb2
+    try:
+        with mtls_channel(server, tmp_path, "ada") as admin_channel, mtls_channel(server, tmp_path, "percy") as pharmacist_channel:
+            admin = protos.auth_pb2_grpc.AuthServiceStub(admin_channel)
+            pharmacist = protos.auth_pb2_grpc.AuthServiceStub(pharmacist_channel)
+            customer = admin.RegisterCustomer(protos.auth_pb2.RegisterCustomerRequest(
+                request_id="idc-1", email="ida@example.org", password="customer password", given_name="Ida",
+                family_name="Checked", date_of_birth=common.CalendarDate(year=1980, month=5, day=5), phone="+447700900777",
+                address=common.PostalAddress(lines=["5 Check Lane"], town="Hull", postcode="HU1 1AA")), timeout=TIMEOUT)
+            session = sign_in(protos, admin, "ada", PASSWORD, admin_secret)
+            bearer = (("authorization", f"Bearer {session.access_token}"),)
+            check = protos.auth_pb2.VerifyCustomerIdentityRequest(
+                request_id="check-1", customer_id=customer.customer_id,
+                outcome=protos.auth_pb2.VerifyCustomerIdentityRequest.VERIFIED, method="passport", notes="seen in person")
+            recorded = admin.VerifyCustomerIdentity(check, metadata=bearer, timeout=TIMEOUT)
+            assert recorded.customer_id == customer.customer_id
+            assert admin.VerifyCustomerIdentity(check, metadata=bearer, timeout=TIMEOUT) == recorded  # idempotent
+
+            pharmacist_session = sign_in(protos, pharmacist, "percy", PASSWORD, pharmacist_secret)
+            pharmacist_bearer = (("authorization", f"Bearer {pharmacist_session.access_token}"),)
+            with pytest.raises(grpc.RpcError) as not_admin:
+                pharmacist.VerifyCustomerIdentity(check, metadata=pharmacist_bearer, timeout=TIMEOUT)
+            assert not_admin.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+            disabled = admin.DisableStaff(protos.auth_pb2.DisableStaffRequest(
+                request_id="disable-1", staff_id=pharmacist_session.subject_id, reason="left the company"),
+                metadata=bearer, timeout=TIMEOUT)
+            assert disabled.disabled and disabled.username == "percy" and disabled.given_name == "Percy"
+            with pytest.raises(grpc.RpcError) as ended:
+                pharmacist.Logout(protos.auth_pb2.LogoutRequest(), metadata=pharmacist_bearer, timeout=TIMEOUT)
+            assert ended.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            time.sleep(0.1)
+            with pytest.raises(grpc.RpcError) as refused:
+                pharmacist.Login(protos.auth_pb2.LoginRequest(username="percy", password=PASSWORD,
+                                                              totp_code=totp(pharmacist_secret, time.time())), timeout=TIMEOUT)
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            with sqlite3.connect(tmp_path / "medexpress.sqlite3") as database:
+                reason = database.execute("SELECT outcome FROM audit_log WHERE action = 'login.failed' "
+                                          "ORDER BY seq DESC LIMIT 1").fetchone()
+            assert reason == ("the account is disabled",)
+            with pytest.raises(grpc.RpcError) as self_disable:
+                admin.DisableStaff(protos.auth_pb2.DisableStaffRequest(
+                    request_id="disable-2", staff_id=session.subject_id, reason="oops"), metadata=bearer, timeout=TIMEOUT)
+            assert self_disable.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    finally:
+        stop_cleanly(server)
+    verified = subprocess.run([str(targets.require_medexpress()), "audit", "verify", "--data-dir", str(tmp_path)],
+                              capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0, verified.stdout

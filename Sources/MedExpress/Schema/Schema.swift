@@ -9,6 +9,7 @@ public enum Schema {
             .map { EncryptedColumn(table: "customers", keyColumn: "id", column: $0) }
         + ["totp_secret", "given_name", "family_name", "email"]
             .map { EncryptedColumn(table: "staff", keyColumn: "id", column: $0) }
+        + ["method", "notes"].map { EncryptedColumn(table: "customer_identity_checks", keyColumn: "id", column: $0) }
 
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "data keys and audit log", sql: """
@@ -238,6 +239,29 @@ public enum Schema {
                 created_at_us BIGINT NOT NULL
             );
             CREATE UNIQUE INDEX service_accounts_certificate ON service_accounts (certificate_thumbprint)
+            """),
+        Migration(version: 5, name: "customer identity checks", sql: """
+            CREATE TABLE customer_identity_checks (
+                id TEXT PRIMARY KEY,
+                customer_id TEXT NOT NULL REFERENCES customers (id),
+                outcome INTEGER NOT NULL CHECK (outcome IN (1, 2)),
+                method BLOB NOT NULL,
+                notes BLOB NOT NULL,
+                checked_by TEXT NOT NULL,
+                checked_at_us INTEGER NOT NULL
+            );
+            CREATE INDEX customer_identity_checks_customer ON customer_identity_checks (customer_id, checked_at_us)
+            """, postgres: """
+            CREATE TABLE customer_identity_checks (
+                id TEXT PRIMARY KEY,
+                customer_id TEXT NOT NULL REFERENCES customers (id),
+                outcome INTEGER NOT NULL CHECK (outcome IN (1, 2)),
+                method BYTEA NOT NULL,
+                notes BYTEA NOT NULL,
+                checked_by TEXT NOT NULL,
+                checked_at_us BIGINT NOT NULL
+            );
+            CREATE INDEX customer_identity_checks_customer ON customer_identity_checks (customer_id, checked_at_us)
             """),
     ]
 }

@@ -5,8 +5,8 @@ import Store
 import Trust
 
 /// `medexpress.v1.AuthService`: customer registration; sign-in for customers (email, password)
-/// and staff (client certificate, password, TOTP); refresh and sign-out. The staff directory
-/// methods (CreateStaff, DisableStaff, MFA re-enrolment) and identity checks are not served yet
+/// and staff (client certificate, password, TOTP); refresh and sign-out; disabling staff and
+/// recording identity checks. CreateStaff and MFA re-enrolment are not served yet
 /// (UNIMPLEMENTED); staff are added with `medexpress staff add` meanwhile.
 public struct AuthService: RPCService {
     let store: any StoreEngine
@@ -36,6 +36,8 @@ public struct AuthService: RPCService {
             .unary(Method.refreshToken) { request, context in
                 try await sessions.refresh(request.refreshToken, peer: context.peer, method: context.method.path)
             },
+            .unary(Method.disableStaff) { request, context in try await disableStaff(request, context: context) },
+            .unary(Method.verifyCustomerIdentity) { request, context in try await verifyCustomerIdentity(request, context: context) },
             .unary(Method.logout) { request, context in
                 var response = Medexpress_V1_LogoutResponse()
                 response.sessionsEnded = Int32(try await sessions.revoke(try context.requireCaller(), allSessions: request.allSessions,
@@ -49,9 +51,7 @@ public struct AuthService: RPCService {
 
     func registerCustomer(_ request: Medexpress_V1_RegisterCustomerRequest, context: ServerContext) async throws
         -> Medexpress_V1_RegisterCustomerResponse {
-        guard !request.requestId.isEmpty, request.requestId.utf8.count <= 128 else {
-            throw Status(.invalidArgument, "request_id: an idempotency key of 1 to 128 characters is needed")
-        }
+        try Self.checkRequestID(request.requestId)
         let now = clock()
         let details = try CustomerDetails(request, today: Self.utcDate(microseconds: now))
         let address = SignInThrottle.host(of: context.peer.address)
