@@ -215,3 +215,35 @@ def test_an_administrator_records_an_identity_check_and_disables_a_colleague(tmp
     verified = subprocess.run([str(targets.require_medexpress()), "audit", "verify", "--data-dir", str(tmp_path)],
                               capture_output=True, text=True, timeout=60)
     assert verified.returncode == 0, verified.stdout
+
+
+def test_a_member_of_staff_replaces_their_authenticator(tmp_path):
+    old_secret = add_staff(tmp_path, "mira", "PHARMACIST", PASSWORD)
+    server = start_serve(tmp_path)
+    protos = medexpress_protos.load()
+    try:
+        with mtls_channel(server, tmp_path, "mira") as connection:
+            stub = protos.auth_pb2_grpc.AuthServiceStub(connection)
+            session = sign_in(protos, stub, "mira", PASSWORD, old_secret)
+            bearer = (("authorization", f"Bearer {session.access_token}"),)
+            with pytest.raises(grpc.RpcError) as early:
+                stub.ConfirmMfaEnrollment(protos.auth_pb2.ConfirmMfaEnrollmentRequest(code="123456"), metadata=bearer,
+                                          timeout=TIMEOUT)
+            assert early.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            begun = stub.BeginMfaEnrollment(protos.auth_pb2.BeginMfaEnrollmentRequest(), metadata=bearer, timeout=TIMEOUT)
+            assert begun.provisioning_uri.startswith("otpauth://totp/MedExpress:mira?")
+            new_secret = begun.secret
+            assert new_secret != old_secret
+            with pytest.raises(grpc.RpcError) as wrong:
+                stub.ConfirmMfaEnrollment(protos.auth_pb2.ConfirmMfaEnrollmentRequest(code=totp(old_secret, time.time())),
+                                          metadata=bearer, timeout=TIMEOUT)
+            assert wrong.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            stub.ConfirmMfaEnrollment(protos.auth_pb2.ConfirmMfaEnrollmentRequest(code=totp(new_secret, time.time())),
+                                      metadata=bearer, timeout=TIMEOUT)
+            with pytest.raises(grpc.RpcError) as old_device:
+                sign_in(protos, stub, "mira", PASSWORD, old_secret)
+            assert old_device.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            again = sign_in(protos, stub, "mira", PASSWORD, new_secret)
+            assert again.subject_id == session.subject_id
+    finally:
+        stop_cleanly(server)

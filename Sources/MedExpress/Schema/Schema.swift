@@ -7,7 +7,7 @@ public enum Schema {
     public static let encryptedColumns: [EncryptedColumn] =
         ["email", "given_name", "family_name", "date_of_birth", "phone", "address"]
             .map { EncryptedColumn(table: "customers", keyColumn: "id", column: $0) }
-        + ["totp_secret", "given_name", "family_name", "email"]
+        + ["totp_secret", "pending_totp_secret", "given_name", "family_name", "email"]
             .map { EncryptedColumn(table: "staff", keyColumn: "id", column: $0) }
         + ["method", "notes"].map { EncryptedColumn(table: "customer_identity_checks", keyColumn: "id", column: $0) }
 
@@ -262,6 +262,11 @@ public enum Schema {
                 checked_at_us BIGINT NOT NULL
             );
             CREATE INDEX customer_identity_checks_customer ON customer_identity_checks (customer_id, checked_at_us)
+            """),
+        Migration(version: 6, name: "staff authenticator re-enrolment", sql: """
+            ALTER TABLE staff ADD COLUMN pending_totp_secret BLOB
+            """, postgres: """
+            ALTER TABLE staff ADD COLUMN pending_totp_secret BYTEA
             """),
     ]
 }

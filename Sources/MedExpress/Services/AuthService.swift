@@ -6,8 +6,8 @@ import Trust
 
 /// `medexpress.v1.AuthService`: customer registration; sign-in for customers (email, password)
 /// and staff (client certificate, password, TOTP); refresh and sign-out; disabling staff and
-/// recording identity checks. CreateStaff and MFA re-enrolment are not served yet
-/// (UNIMPLEMENTED); staff are added with `medexpress staff add` meanwhile.
+/// recording identity checks; replacing a staff member's authenticator. CreateStaff is not
+/// served yet (UNIMPLEMENTED); staff are added with `medexpress staff add` meanwhile.
 public struct AuthService: RPCService {
     let store: any StoreEngine
     let vault: Vault
@@ -36,6 +36,8 @@ public struct AuthService: RPCService {
             .unary(Method.refreshToken) { request, context in
                 try await sessions.refresh(request.refreshToken, peer: context.peer, method: context.method.path)
             },
+            .unary(Method.beginMfaEnrollment) { _, context in try await beginMfaEnrollment(context: context) },
+            .unary(Method.confirmMfaEnrollment) { request, context in try await confirmMfaEnrollment(request, context: context) },
             .unary(Method.disableStaff) { request, context in try await disableStaff(request, context: context) },
             .unary(Method.verifyCustomerIdentity) { request, context in try await verifyCustomerIdentity(request, context: context) },
             .unary(Method.logout) { request, context in
