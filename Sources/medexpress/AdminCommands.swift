@@ -100,12 +100,22 @@ struct StaffAddCommand {
         let givenName = arguments.string("given-name", default: "")
         let familyName = arguments.string("family-name", default: "")
         let email = arguments.string("email", default: "")
+        var address: Medexpress_V1_PostalAddress?
+        if let lines = arguments.string("address") {
+            var value = Medexpress_V1_PostalAddress()
+            value.lines = lines.split(separator: ";").map { line in
+                String(line.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+            }.filter { !$0.isEmpty }
+            value.town = arguments.string("town", default: "")
+            value.postcode = arguments.string("postcode", default: "")
+            address = value
+        }
         try arguments.rejectUnknown()
         guard let password = Self.password() else {
             throw UsageError("the password comes from \(Self.passwordVariable) or the first line of standard input")
         }
         member = NewStaffMember(username: username, role: role, givenName: givenName, familyName: familyName, email: email,
-                                registration: registration, password: password)
+                                registration: registration, address: address, password: password)
     }
 
     private static func password() -> String? {

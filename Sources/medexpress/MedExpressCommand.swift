@@ -14,7 +14,8 @@ struct MedExpressCommand {
       keys rotate      make a new data key active and re-seal every encrypted column under it
       staff add        add a member of staff (--role ADMIN|PRESCRIBER|PHARMACIST --username U --given-name G
                        --family-name F --email E [--registering-body GMC|GPHC --registration-number N
-                       --profession P]; password from MEDEXPRESS_STAFF_PASSWORD or standard input); writes
+                       --profession P --address "LINE; LINE" --town T --postcode P]; password from
+                       MEDEXPRESS_STAFF_PASSWORD or standard input); writes
                        their client certificate and key to DIR/staff/ and prints their TOTP provisioning URI
       service-account add   add an integration (--name N --role PHARMACY_SYSTEM|COURIER); writes its client
                        certificate and key to DIR/service-accounts/: the certificate is its credential

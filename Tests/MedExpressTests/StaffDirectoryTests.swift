@@ -8,9 +8,10 @@ import XCTest
 /// Adding staff: the rules of the directory, and what it keeps sealed.
 final class StaffDirectoryTests: XCTestCase {
     private func member(_ username: String, role: Medexpress_V1_Role = .admin,
-                        registration: Medexpress_V1_ProfessionalRegistration? = nil) -> NewStaffMember {
+                        registration: Medexpress_V1_ProfessionalRegistration? = nil,
+                        address: Medexpress_V1_PostalAddress? = nil) -> NewStaffMember {
         NewStaffMember(username: username, role: role, givenName: "Grace", familyName: "Hopper", email: "\(username)@medexpress.example",
-                       registration: registration, password: "a long staff password")
+                       registration: registration, address: address, password: "a long staff password")
     }
 
     private func certificate() -> StaffDirectory.IssuedCertificate {
@@ -47,8 +48,11 @@ final class StaffDirectoryTests: XCTestCase {
             let badName = await refusal(member("Bad Name"))
             XCTAssertEqual(badName?.code, .invalidArgument, name)
             let gmc = Medexpress_V1_ProfessionalRegistration.with { $0.body = .gmc; $0.registrationNumber = "7654321"; $0.profession = "GP" }
-            _ = try await directory.add(member("doctor", role: .prescriber, registration: gmc), certificate: certificate(),
-                                        actor: "test", method: "test")
+            let homeless = await refusal(member("doctor", role: .prescriber, registration: gmc))
+            XCTAssertTrue(homeless?.message.hasPrefix("address:") ?? false, "\(name): a prescriber needs an address")
+            let surgery = Medexpress_V1_PostalAddress.with { $0.lines = ["1 Surgery Row"]; $0.town = "Bath"; $0.postcode = "BA1 1AA" }
+            _ = try await directory.add(member("doctor", role: .prescriber, registration: gmc, address: surgery),
+                                        certificate: certificate(), actor: "test", method: "test")
 
             // The TOTP secret and the names are sealed; the secret in the URI is nowhere in the row.
             let secret = try XCTUnwrap(added.provisioningURI.split(separator: "=").dropFirst().first?.split(separator: "&").first)

@@ -13,16 +13,20 @@ public struct NewStaffMember: Sendable {
     public var email: String
     /// Required for prescribers: who regulates them and their registration number.
     public var registration: Medexpress_V1_ProfessionalRegistration?
+    /// Required for prescribers (a private prescription carries the prescriber's address).
+    public var address: Medexpress_V1_PostalAddress?
     public var password: String
 
     public init(username: String, role: Medexpress_V1_Role, givenName: String, familyName: String, email: String,
-                registration: Medexpress_V1_ProfessionalRegistration? = nil, password: String) {
+                registration: Medexpress_V1_ProfessionalRegistration? = nil, address: Medexpress_V1_PostalAddress? = nil,
+                password: String) {
         self.username = username
         self.role = role
         self.givenName = givenName
         self.familyName = familyName
         self.email = email
         self.registration = registration
+        self.address = address
         self.password = password
     }
 }
@@ -81,7 +85,7 @@ public struct StaffDirectory: Sendable {
             seal("totp_secret", secret.bytes), seal("given_name", Array(member.givenName.utf8)),
             seal("family_name", Array(member.familyName.utf8)), seal("email", Array(BlindIndex.normalisedEmail(member.email).utf8)),
             .integer(Int64(registration.body.rawValue)), .text(registration.registrationNumber), .text(registration.profession),
-            .integer(now),
+            .integer(now), member.address.map { seal("address", $0.encoded()) } ?? .null,
         ]
         let dialect = store.dialect
         let role = member.role
@@ -90,8 +94,8 @@ public struct StaffDirectory: Sendable {
             try await store.write { tx in
                 try tx.execute("""
                     INSERT INTO staff (id, username, role, password_hash, totp_secret, given_name, family_name, email,
-                                       registration_body, registration_number, profession, created_at_us)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                       registration_body, registration_number, profession, created_at_us, address)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                     """, values)
                 try AuditLog.append(AuditEntry(atMicroseconds: now, actor: actor, method: method, resource: id, action: "staff.created",
                                                detail: "username \(username), role \(role.rawValue)"), in: tx, dialect: dialect)
@@ -145,6 +149,10 @@ public struct StaffDirectory: Sendable {
                   registration.registrationNumber.utf8.count == 7,
                   registration.registrationNumber.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                 throw Status(.invalidArgument, "registration: a prescriber needs a GMC or GPhC registration number (7 digits)")
+            }
+            // HMR 2012 reg 217: a private prescription carries the prescriber's address.
+            guard let address = member.address, !address.lines.isEmpty, !address.postcode.trimmingWhitespace.isEmpty else {
+                throw Status(.invalidArgument, "address: a prescriber's address (lines and postcode) is needed")
             }
         }
     }

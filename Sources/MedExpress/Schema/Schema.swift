@@ -7,7 +7,7 @@ public enum Schema {
     public static let encryptedColumns: [EncryptedColumn] =
         ["email", "given_name", "family_name", "date_of_birth", "phone", "address"]
             .map { EncryptedColumn(table: "customers", keyColumn: "id", column: $0) }
-        + ["totp_secret", "pending_totp_secret", "given_name", "family_name", "email"]
+        + ["totp_secret", "pending_totp_secret", "given_name", "family_name", "email", "address"]
             .map { EncryptedColumn(table: "staff", keyColumn: "id", column: $0) }
         + ["method", "notes"].map { EncryptedColumn(table: "customer_identity_checks", keyColumn: "id", column: $0) }
 
@@ -267,6 +267,11 @@ public enum Schema {
             ALTER TABLE staff ADD COLUMN pending_totp_secret BLOB
             """, postgres: """
             ALTER TABLE staff ADD COLUMN pending_totp_secret BYTEA
+            """),
+        Migration(version: 7, name: "staff addresses", sql: """
+            ALTER TABLE staff ADD COLUMN address BLOB
+            """, postgres: """
+            ALTER TABLE staff ADD COLUMN address BYTEA
             """),
     ]
 }
