@@ -13,6 +13,14 @@ public struct CertificateAuthority: Sendable, Hashable {
     static let clockSkewAllowanceSeconds = 300
     /// The longest validity accepted (about 10 years).
     static let maxValidityDays = 3_660
+    /// The largest certificate signing request accepted, in PEM bytes; an RSA-8192 request is about 3 KiB.
+    static let maxRequestPEMBytes = 16_384
+    /// The curves a requested EC key may use: NIST P-256 and P-384.
+    static let acceptedRequestCurveNIDs: Set<Int32> = [NID_X9_62_prime256v1, NID_secp384r1]
+    /// The smallest RSA modulus accepted; NIST SP 800-131A disallows smaller keys for signatures.
+    static let minRequestRSABits = 2_048
+    /// The largest RSA modulus accepted, which bounds the work of verifying a request.
+    static let maxRequestRSABits = 8_192
 
     /// A CA from its PEM certificate and key; checks the certificate is a CA and the key is its own.
     public init(certificatePEM: String, privateKeyPEM: String) throws(TLSError) {
@@ -38,7 +46,7 @@ public struct CertificateAuthority: Sendable, Hashable {
     /// keyUsage `critical,keyCertSign,cRLSign` and a subjectKeyIdentifier.
     public static func create(commonName: String, validityDays: Int) throws(TLSError) -> CertificateAuthority {
         let key = try PrivateKey.generateP256()
-        let builder = try CertificateBuilder(subjectKey: key, commonName: commonName, organization: nil,
+        let builder = try CertificateBuilder(subjectKey: key.publicKey, commonName: commonName, organization: nil,
                                              validityDays: validityDays)
         try builder.setIssuer(nil)
         try builder.addExtension(NID_basic_constraints, "critical,CA:TRUE")
@@ -53,10 +61,63 @@ public struct CertificateAuthority: Sendable, Hashable {
     public func issue(commonName: String, organization: String? = nil, dnsNames: [String] = [],
                       ipAddresses: [String] = [], usage: CertificateUsage,
                       validityDays: Int) throws(TLSError) -> IssuedCertificate {
+        let key = try PrivateKey.generateP256()
+        let certificate = try signLeaf(subjectKey: key.publicKey, commonName: commonName, organization: organization,
+                                       dnsNames: dnsNames, ipAddresses: ipAddresses, usage: usage,
+                                       validityDays: validityDays)
+        return IssuedCertificate(certificatePEM: try certificate.pem(), privateKeyPEM: try key.pem(),
+                                 sha256Thumbprint: certificate.sha256Thumbprint,
+                                 serialNumber: certificate.serialNumber)
+    }
+
+    /// A certificate signed by this CA for the key in a PEM PKCS#10 request, once the request's
+    /// signature proves the requester holds that key. The subject and extensions come from the
+    /// arguments, as for `issue(commonName:…)`; whatever the request asks for is ignored.
+    public func issue(forRequestPEM csrPEM: String, commonName: String, organization: String?,
+                      usage: CertificateUsage, validityDays: Int) throws(TLSError) -> SignedCertificate {
+        guard csrPEM.utf8.count <= Self.maxRequestPEMBytes else {
+            throw .invalidCertificateRequest("the PEM is \(csrPEM.utf8.count) bytes; at most \(Self.maxRequestPEMBytes)")
+        }
+        let request = try CertificateRequest(pem: csrPEM)
+        let key = try request.publicKey()
+        // Checked before the signature, so an unsupported key is never used to verify anything.
+        try Self.checkRequestedKey(key)
+        try request.verifySignature(with: key)
+        let certificate = try signLeaf(subjectKey: key, commonName: commonName, organization: organization,
+                                       dnsNames: [], ipAddresses: [], usage: usage, validityDays: validityDays)
+        return SignedCertificate(certificatePEM: try certificate.pem(), sha256Thumbprint: certificate.sha256Thumbprint,
+                                 serialNumber: certificate.serialNumber)
+    }
+
+    /// A new EC P-256 key and a PEM certificate signing request for it with `commonName` as its
+    /// subject, for `issue(forRequestPEM:…)`; the key is unencrypted PKCS#8 PEM.
+    public static func makeRequest(commonName: String) throws(TLSError) -> (requestPEM: String, privateKeyPEM: String) {
+        let key = try PrivateKey.generateP256()
+        let request = try CertificateRequest(commonName: commonName, key: key)
+        return (try request.pem(), try key.pem())
+    }
+
+    /// Refuses keys outside the policy: EC on P-256 or P-384 (named, not explicit parameters), or
+    /// RSA of `minRequestRSABits` to `maxRequestRSABits`.
+    private static func checkRequestedKey(_ key: PublicKey) throws(TLSError) {
+        let algorithm = key.algorithm
+        switch algorithm {
+        case .ellipticCurve(let curveNID) where acceptedRequestCurveNIDs.contains(curveNID): return
+        case .rsa(let bits) where (minRequestRSABits ... maxRequestRSABits).contains(bits): return
+        default:
+            throw .invalidCertificateRequest("the requested key (\(algorithm)) is not accepted; use EC P-256 or P-384, "
+                                             + "or RSA of \(minRequestRSABits) to \(maxRequestRSABits) bits")
+        }
+    }
+
+    /// Signs a certificate for `subjectKey` as an end entity: basicConstraints CA:FALSE, keyUsage
+    /// digitalSignature, extendedKeyUsage from `usage`, key identifiers and the given SANs.
+    private func signLeaf(subjectKey: PublicKey, commonName: String, organization: String?, dnsNames: [String],
+                          ipAddresses: [String], usage: CertificateUsage,
+                          validityDays: Int) throws(TLSError) -> X509Certificate {
         let caCertificate = try X509Certificate(pem: certificatePEM)
         let caKey = try PrivateKey(pem: privateKeyPEM)
-        let key = try PrivateKey.generateP256()
-        let builder = try CertificateBuilder(subjectKey: key, commonName: commonName, organization: organization,
+        let builder = try CertificateBuilder(subjectKey: subjectKey, commonName: commonName, organization: organization,
                                              validityDays: validityDays)
         try builder.setIssuer(caCertificate)
         try builder.addExtension(NID_basic_constraints, "critical,CA:FALSE")
@@ -65,10 +126,7 @@ public struct CertificateAuthority: Sendable, Hashable {
         try builder.addExtension(NID_subject_key_identifier, "hash")
         try builder.addExtension(NID_authority_key_identifier, "keyid:always")
         try builder.addSubjectAlternativeNames(dnsNames: dnsNames, ipAddresses: ipAddresses)
-        let certificate = try builder.sign(with: caKey)
-        return IssuedCertificate(certificatePEM: try certificate.pem(), privateKeyPEM: try key.pem(),
-                                 sha256Thumbprint: certificate.sha256Thumbprint,
-                                 serialNumber: certificate.serialNumber)
+        return try builder.sign(with: caKey)
     }
 
     /// Writes PEM text to `path` atomically (a temporary file renamed into place) with the
@@ -111,7 +169,7 @@ private final class CertificateBuilder {
     private let subjectName: OpaquePointer
     private var issuer: X509Certificate?
 
-    init(subjectKey: PrivateKey, commonName: String, organization: String?, validityDays: Int) throws(TLSError) {
+    init(subjectKey: PublicKey, commonName: String, organization: String?, validityDays: Int) throws(TLSError) {
         guard (1 ... CertificateAuthority.maxValidityDays).contains(validityDays) else {
             throw .certificateGenerationFailed("validity must be 1 to \(CertificateAuthority.maxValidityDays) days")
         }

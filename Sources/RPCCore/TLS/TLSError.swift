@@ -18,6 +18,9 @@ public enum TLSError: Error, Hashable, CustomStringConvertible {
     case invalidPEM(String)
     /// A certificate could not be made or signed.
     case certificateGenerationFailed(String)
+    /// A certificate signing request is malformed, not signed by its own key, or asks for a key
+    /// the CA does not certify.
+    case invalidCertificateRequest(String)
     /// A PEM file could not be written.
     case fileWriteFailed(path: String, reason: String)
 
@@ -33,6 +36,7 @@ public enum TLSError: Error, Hashable, CustomStringConvertible {
         case .openSSLFailure(let reason): "OpenSSL failure: \(reason)"
         case .invalidPEM(let reason): "invalid PEM: \(reason)"
         case .certificateGenerationFailed(let reason): "certificate generation failed: \(reason)"
+        case .invalidCertificateRequest(let reason): "certificate request refused: \(reason)"
         case .fileWriteFailed(let path, let reason): "cannot write \(path): \(reason)"
         }
     }

@@ -30,6 +30,12 @@ final class PrivateKey {
 
     deinit { EVP_PKEY_free(pointer) }
 
+    /// The same key, shared, for the places that only read its public half (certifying it).
+    var publicKey: PublicKey {
+        EVP_PKEY_up_ref(pointer)
+        return PublicKey(taking: pointer)
+    }
+
     /// The unencrypted PKCS#8 PEM text of the key.
     func pem() throws(TLSError) -> String {
         try PEMBuffer.write { PEM_write_bio_PrivateKey($0, pointer, nil, nil, 0, nil, nil) == 1 }
