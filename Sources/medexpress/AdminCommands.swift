@@ -169,9 +169,8 @@ enum ClientCertificateFiles {
     static func issue(dataDirectory: String, commonName: String, organization: String, log: Logger) throws -> IssuedCertificate {
         let pki = DevelopmentPKI(dataDirectory: dataDirectory)
         try pki.createIfMissing(log: log)
-        let authority = try CertificateAuthority(certificatePEM: try read(pki.caCertificatePath),
-                                                 privateKeyPEM: try read(pki.caKeyPath))
-        return try authority.issue(commonName: commonName, organization: organization, usage: .client, validityDays: validityDays)
+        return try authority(certificateFile: pki.caCertificatePath, keyFile: pki.caKeyPath)
+            .issue(commonName: commonName, organization: organization, usage: .client, validityDays: validityDays)
     }
 
     static func write(_ issued: IssuedCertificate, dataDirectory: String, folder: String, name: String) throws
@@ -185,6 +184,11 @@ enum ClientCertificateFiles {
         try CertificateAuthority.writePEM(issued.privateKeyPEM, to: keyPath, mode: 0o600)
         try CertificateAuthority.writePEM(issued.certificatePEM, to: certificatePath, mode: 0o644)
         return (certificatePath, keyPath)
+    }
+
+    /// The CA whose certificate and key are in these PEM files.
+    static func authority(certificateFile: String, keyFile: String) throws -> CertificateAuthority {
+        try CertificateAuthority(certificatePEM: try read(certificateFile), privateKeyPEM: try read(keyFile))
     }
 
     private static func read(_ path: String) throws -> String {

@@ -30,6 +30,8 @@ struct MedExpressCommand {
       --tls-cert FILE --tls-key FILE   production certificate chain and key (default DIR/tls/server.*)
       --client-ca FILE             CA bundle for client certificates (default DIR/tls/ca.pem)
       --client-cert-mode MODE      none, optional or required (default optional)
+      --staff-ca-cert FILE --staff-ca-key FILE   the CA CreateStaff signs staff certificates with
+                                   (default: the development CA in DIR/tls when this server made it)
 
     interop-server options:
       --port N                     port on 127.0.0.1 (0 picks a free one)

@@ -1,3 +1,4 @@
+import Glibc
 import Generated
 import MedExpress
 import RPCCore
@@ -13,6 +14,8 @@ struct ServeCommand {
     let certificateFile: String?
     let keyFile: String?
     let clientCAFile: String?
+    let staffCACertificateFile: String?
+    let staffCAKeyFile: String?
     let clientCertificateMode: ClientCertificateMode
     let options: ServerOptions
 
@@ -26,6 +29,8 @@ struct ServeCommand {
         certificateFile = arguments.string("tls-cert")
         keyFile = arguments.string("tls-key")
         clientCAFile = arguments.string("client-ca")
+        staffCACertificateFile = arguments.string("staff-ca-cert")
+        staffCAKeyFile = arguments.string("staff-ca-key")
         switch arguments.string("client-cert-mode", default: "optional") {
         case "none": clientCertificateMode = .none
         case "optional": clientCertificateMode = .optional
@@ -39,6 +44,9 @@ struct ServeCommand {
         }
         if (certificateFile == nil) != (keyFile == nil) {
             throw UsageError("--tls-cert and --tls-key go together")
+        }
+        if (staffCACertificateFile == nil) != (staffCAKeyFile == nil) {
+            throw UsageError("--staff-ca-cert and --staff-ca-key go together")
         }
     }
 
@@ -72,8 +80,20 @@ struct ServeCommand {
             throw error
         }
         let sessions = Sessions(store: store)
+        // CreateStaff signs staff certificate requests with the CA that client certificates are
+        // checked against: the given one, else the development CA when this server made it.
+        let pki = DevelopmentPKI(dataDirectory: dataDirectory)
+        let staffAuthority: CertificateAuthority?
+        if let certificate = staffCACertificateFile, let key = staffCAKeyFile {
+            staffAuthority = try ClientCertificateFiles.authority(certificateFile: certificate, keyFile: key)
+        } else if !plaintext, clientCAFile == nil, access(pki.caKeyPath, R_OK) == 0 {
+            staffAuthority = try ClientCertificateFiles.authority(certificateFile: pki.caCertificatePath, keyFile: pki.caKeyPath)
+        } else {
+            staffAuthority = nil
+        }
         let health = HealthService()
-        var services: [any RPCService] = [health, AuthService(store: store, vault: vault, sessions: sessions, blocking: blocking)]
+        var services: [any RPCService] = [health, AuthService(store: store, vault: vault, sessions: sessions, blocking: blocking,
+                                                                      staffAuthority: staffAuthority)]
         // Reflection lists every service served, itself included.
         let reflectionNames = [Grpc_Reflection_V1_ServerReflection.descriptor.fullName,
                                Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullName]

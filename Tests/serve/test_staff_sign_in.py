@@ -247,3 +247,49 @@ def test_a_member_of_staff_replaces_their_authenticator(tmp_path):
             assert again.subject_id == session.subject_id
     finally:
         stop_cleanly(server)
+
+
+def test_an_administrator_creates_a_prescriber_from_their_certificate_request(tmp_path):
+    admin_secret = add_staff(tmp_path, "ada", "ADMIN", PASSWORD)
+    # The new prescriber's device makes the key and the request; the key never leaves it.
+    key_path, request_path = tmp_path / "rex.key", tmp_path / "rex.csr"
+    subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-subj", "/CN=whatever-they-like", "-keyout", str(key_path), "-out", str(request_path)],
+                   check=True, capture_output=True)
+    server = start_serve(tmp_path)
+    protos = medexpress_protos.load()
+    common = protos.common_pb2
+    try:
+        with mtls_channel(server, tmp_path, "ada") as admin_channel:
+            admin = protos.auth_pb2_grpc.AuthServiceStub(admin_channel)
+            session = sign_in(protos, admin, "ada", PASSWORD, admin_secret)
+            bearer = (("authorization", f"Bearer {session.access_token}"),)
+            request = protos.auth_pb2.CreateStaffRequest(
+                request_id="create-rex", username="rex", role=common.PRESCRIBER, given_name="Rex", family_name="Prescriber",
+                email="rex@medexpress.example", initial_password="rex's long password",
+                address=common.PostalAddress(lines=["2 Surgery Row"], town="Bath", postcode="BA1 2BB"),
+                registration=protos.auth_pb2.ProfessionalRegistration(
+                    body=protos.auth_pb2.ProfessionalRegistration.GMC, registration_number="1234567", profession="GP"),
+                certificate_signing_request=request_path.read_text())
+            created = admin.CreateStaff(request, metadata=bearer, timeout=TIMEOUT)
+            assert created.staff.username == "rex" and created.staff.role == common.PRESCRIBER
+            assert created.staff.registration.registration_number == "1234567"
+            assert "BEGIN CERTIFICATE" in created.client_certificate
+            assert admin.CreateStaff(request, metadata=bearer, timeout=TIMEOUT) == created  # a retry, not a second account
+
+            garbage = protos.auth_pb2.CreateStaffRequest()
+            garbage.CopyFrom(request)
+            garbage.request_id, garbage.username, garbage.certificate_signing_request = "create-x", "xavier", "not a request"
+            with pytest.raises(grpc.RpcError) as refused:
+                admin.CreateStaff(garbage, metadata=bearer, timeout=TIMEOUT)
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert refused.value.details().startswith("certificate_signing_request:")
+
+        secret = urllib.parse.parse_qs(urllib.parse.urlparse(created.totp_provisioning_uri).query)["secret"][0]
+        with grpc.secure_channel(server.endpoint.address, grpc.ssl_channel_credentials(
+                root_certificates=(tmp_path / "tls" / "ca.pem").read_bytes(), private_key=key_path.read_bytes(),
+                certificate_chain=created.client_certificate.encode())) as rex_channel:
+            rex = sign_in(protos, protos.auth_pb2_grpc.AuthServiceStub(rex_channel), "rex", "rex's long password", secret)
+            assert rex.role == common.PRESCRIBER and rex.subject_id == created.staff.staff_id
+    finally:
+        stop_cleanly(server)

@@ -64,10 +64,12 @@ public struct StaffDirectory: Sendable {
         }
     }
 
-    /// Adds `member` together with the client certificate issued to them, in one transaction;
-    /// returns their id and the otpauth:// URI for their authenticator app.
-    public func add(_ member: NewStaffMember, certificate: IssuedCertificate, actor: String, method: String) async throws
-        -> (staffID: String, provisioningURI: String) {
+    /// Adds `member` together with the client certificate issued to them, in one transaction
+    /// (which also runs `alsoInTransaction`, given the new id and URI); returns their id and the
+    /// otpauth:// URI for their authenticator app.
+    public func add(_ member: NewStaffMember, certificate: IssuedCertificate, actor: String, method: String,
+                    alsoInTransaction: @escaping @Sendable (any WriteTransaction, _ staffID: String, _ provisioningURI: String) throws -> Void
+                        = { _, _, _ in }) async throws -> (staffID: String, provisioningURI: String) {
         try Self.validate(member)
         let password = member.password
         let passwords = passwords
@@ -90,6 +92,7 @@ public struct StaffDirectory: Sendable {
         let dialect = store.dialect
         let role = member.role
         let username = member.username
+        let provisioningURI = TOTP(secret: secret).provisioningURI(issuer: Self.totpIssuer, account: member.username)
         do {
             try await store.write { tx in
                 try tx.execute("""
@@ -100,11 +103,12 @@ public struct StaffDirectory: Sendable {
                 try AuditLog.append(AuditEntry(atMicroseconds: now, actor: actor, method: method, resource: id, action: "staff.created",
                                                detail: "username \(username), role \(role.rawValue)"), in: tx, dialect: dialect)
                 try Self.record(certificate, staffID: id, now: now, actor: actor, method: method, in: tx, dialect: dialect)
+                try alsoInTransaction(tx, id, provisioningURI)
             }
         } catch StoreError.uniqueViolation(let constraint, _) where constraint == "staff_username" {
             throw Status(.alreadyExists, "username: \(member.username) is taken")
         }
-        return (id, TOTP(secret: secret).provisioningURI(issuer: Self.totpIssuer, account: member.username))
+        return (id, provisioningURI)
     }
 
     /// Records another client certificate issued to `staffID` (a new device, a renewal).

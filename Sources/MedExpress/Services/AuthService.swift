@@ -5,9 +5,9 @@ import Store
 import Trust
 
 /// `medexpress.v1.AuthService`: customer registration; sign-in for customers (email, password)
-/// and staff (client certificate, password, TOTP); refresh and sign-out; disabling staff and
-/// recording identity checks; replacing a staff member's authenticator. CreateStaff is not
-/// served yet (UNIMPLEMENTED); staff are added with `medexpress staff add` meanwhile.
+/// and staff (client certificate, password, TOTP); refresh and sign-out; the staff directory
+/// (CreateStaff from a certificate request, DisableStaff); replacing a staff member's
+/// authenticator; recording identity checks.
 public struct AuthService: RPCService {
     let store: any StoreEngine
     let vault: Vault
@@ -15,16 +15,22 @@ public struct AuthService: RPCService {
     let passwords: PasswordHasher
     /// Where password hashing runs: scrypt takes ~0.5 s and 128 MiB, never on an event loop.
     let blocking: BlockingPool
+    /// Signs staff certificate requests (CreateStaff); nil where the CA's key is not kept.
+    let staffAuthority: CertificateAuthority?
+    let staffDirectory: StaffDirectory
     let clock: @Sendable () -> Int64
 
     public init(store: any StoreEngine, vault: Vault, sessions: Sessions, blocking: BlockingPool,
-                passwords: PasswordHasher = PasswordHasher(), clock: @escaping @Sendable () -> Int64 = WallClock.nowMicroseconds) {
+                staffAuthority: CertificateAuthority? = nil, passwords: PasswordHasher = PasswordHasher(),
+                clock: @escaping @Sendable () -> Int64 = WallClock.nowMicroseconds) {
         self.store = store
         self.vault = vault
         self.sessions = sessions
         self.blocking = blocking
+        self.staffAuthority = staffAuthority
         self.passwords = passwords
         self.clock = clock
+        staffDirectory = StaffDirectory(store: store, vault: vault, blocking: blocking, passwords: passwords, clock: clock)
     }
 
     typealias Method = Medexpress_V1_AuthService.Method
@@ -38,6 +44,7 @@ public struct AuthService: RPCService {
             },
             .unary(Method.beginMfaEnrollment) { _, context in try await beginMfaEnrollment(context: context) },
             .unary(Method.confirmMfaEnrollment) { request, context in try await confirmMfaEnrollment(request, context: context) },
+            .unary(Method.createStaff) { request, context in try await createStaff(request, context: context) },
             .unary(Method.disableStaff) { request, context in try await disableStaff(request, context: context) },
             .unary(Method.verifyCustomerIdentity) { request, context in try await verifyCustomerIdentity(request, context: context) },
             .unary(Method.logout) { request, context in
