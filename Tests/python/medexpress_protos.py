@@ -19,7 +19,8 @@ _loaded: types.SimpleNamespace | None = None
 
 
 def load() -> types.SimpleNamespace:
-    """`auth_pb2`, `auth_pb2_grpc` and `common_pb2` of medexpress.v1."""
+    """`auth_pb2`, `auth_pb2_grpc`, `common_pb2` and `options_pb2` of medexpress.v1; `services`
+    lists the descriptor of every medexpress.v1 service (for tests driven by the contract)."""
     global _loaded
     if _loaded is not None:
         return _loaded
@@ -38,5 +39,7 @@ def load() -> types.SimpleNamespace:
         auth_pb2=importlib.import_module("medexpress.v1.auth_pb2"),
         auth_pb2_grpc=importlib.import_module("medexpress.v1.auth_pb2_grpc"),
         common_pb2=importlib.import_module("medexpress.v1.common_pb2"),
+        options_pb2=importlib.import_module("medexpress.v1.options_pb2"),
     )
+    _loaded.services = list(_loaded.auth_pb2.DESCRIPTOR.services_by_name.values())
     return _loaded

@@ -145,9 +145,13 @@ def sign_in(protos, stub, username: str, password: str, secret: str):
 
 
 def add_staff(data_dir, username: str, role: str, password: str) -> str:
+    """Adds a member of staff with `medexpress staff add` (a prescriber with a registration and an
+    address); returns their TOTP secret."""
+    prescriber = ["--registering-body", "GMC", "--registration-number", "7654321", "--profession", "GP",
+                  "--address", "1 Surgery Row", "--town", "Bath", "--postcode", "BA1 1AA"] if role == "PRESCRIBER" else []
     added = subprocess.run(
         [str(targets.require_medexpress()), "staff", "add", "--data-dir", str(data_dir), "--role", role, "--username", username,
-         "--given-name", username.title(), "--family-name", "Staff", "--email", f"{username}@medexpress.example"],
+         "--given-name", username.title(), "--family-name", "Staff", "--email", f"{username}@medexpress.example", *prescriber],
         env={**os.environ, "MEDEXPRESS_STAFF_PASSWORD": password}, capture_output=True, text=True, timeout=60)
     assert added.returncode == 0, added.stderr
     uri = next(line for line in added.stdout.splitlines() if line.startswith("TOTP: ")).removeprefix("TOTP: ")
