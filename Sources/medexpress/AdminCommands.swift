@@ -241,3 +241,46 @@ struct ServiceAccountAddCommand {
         await engine.close()
     }
 }
+
+/// `medexpress certs issue`: a new client certificate for an existing member of staff (a new
+/// device, an expiring certificate), recorded so it signs in; earlier certificates stay valid.
+struct CertsIssueCommand {
+    let data: DataStore
+    let username: String
+
+    init(_ rawArguments: ArraySlice<String>) throws(UsageError) {
+        var arguments = try Arguments(rawArguments, booleanFlags: [])
+        data = DataStore(&arguments)
+        username = arguments.string("username", default: "")
+        try arguments.rejectUnknown()
+        guard !username.isEmpty else { throw UsageError("--username names the member of staff") }
+    }
+
+    func run() async throws {
+        let log = Logger(component: "certs", minimumLevel: .warning)
+        let engine = try await data.openDatabase(log: log)
+        do {
+            let vault = try await Vault.open(master: try data.masterKey(create: false), store: engine)
+            let username = username
+            guard let staffID = try await engine.read({ tx in
+                try tx.query("SELECT id FROM staff WHERE username = $1 AND disabled = 0", [.text(username)]).first?.string("id")
+            }) else {
+                throw UsageError("no active member of staff is called \(username)")
+            }
+            let issued = try ClientCertificateFiles.issue(dataDirectory: data.dataDirectory, commonName: username,
+                                                          organization: "MedExpress staff", log: log)
+            let blocking = try await BlockingPool.start(name: "certs-issue", threadCount: 1, queueCapacity: 1)
+            try await StaffDirectory(store: engine, vault: vault, blocking: blocking).recordCertificate(
+                .init(sha256Thumbprint: issued.sha256Thumbprint, serialNumber: issued.serialNumber),
+                staffID: staffID, actor: "operator", method: "medexpress certs issue")
+            await blocking.close()
+            let (certificatePath, keyPath) = try ClientCertificateFiles.write(issued, dataDirectory: data.dataDirectory,
+                                                                              folder: "staff", name: username)
+            printLine("client certificate for \(username): \(certificatePath) (key \(keyPath), mode 0600)")
+        } catch {
+            await engine.close()
+            throw error
+        }
+        await engine.close()
+    }
+}

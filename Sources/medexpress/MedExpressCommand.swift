@@ -17,11 +17,12 @@ struct MedExpressCommand {
                        --profession P --address "LINE; LINE" --town T --postcode P]; password from
                        MEDEXPRESS_STAFF_PASSWORD or standard input); writes
                        their client certificate and key to DIR/staff/ and prints their TOTP provisioning URI
+      certs issue      a new client certificate for a member of staff (--username U), into DIR/staff/
       service-account add   add an integration (--name N --role PHARMACY_SYSTEM|COURIER); writes its client
                        certificate and key to DIR/service-accounts/: the certificate is its credential
       bench-client     load a TestService server with ClientKit (--target HOST:PORT [--ca FILE --server-name NAME] [--connections N] [--concurrency C] [--duration-seconds S] [--warmup-seconds W] [--payload-bytes B]); one JSON line
 
-    serve, audit verify, keys rotate, staff add and service-account add options:
+    serve and the administration commands' options:
     \(DataStore.usage)
 
     serve options:
@@ -73,6 +74,8 @@ struct MedExpressCommand {
                 try await KeysRotateCommand(arguments.dropFirst(3)).run()
             case "staff" where arguments.count >= 3 && arguments[2] == "add":
                 try await StaffAddCommand(arguments.dropFirst(3)).run()
+            case "certs" where arguments.count >= 3 && arguments[2] == "issue":
+                try await CertsIssueCommand(arguments.dropFirst(3)).run()
             case "service-account" where arguments.count >= 3 && arguments[2] == "add":
                 try await ServiceAccountAddCommand(arguments.dropFirst(3)).run()
             case "bench-client": try await BenchClientCommand(arguments.dropFirst(2)).run()

@@ -297,3 +297,23 @@ def test_an_administrator_creates_a_prescriber_from_their_certificate_request(tm
             assert rex.role == common.PRESCRIBER and rex.subject_id == created.staff.staff_id
     finally:
         stop_cleanly(server)
+
+
+def test_a_new_certificate_from_certs_issue_signs_in(tmp_path):
+    secret = add_staff(tmp_path, "nina", "PHARMACIST", PASSWORD)
+    old_certificate = (tmp_path / "staff" / "nina.pem").read_bytes()
+    issued = subprocess.run([str(targets.require_medexpress()), "certs", "issue", "--data-dir", str(tmp_path), "--username", "nina"],
+                            capture_output=True, text=True, timeout=60)
+    assert issued.returncode == 0, issued.stderr
+    assert (tmp_path / "staff" / "nina.pem").read_bytes() != old_certificate
+    unknown = subprocess.run([str(targets.require_medexpress()), "certs", "issue", "--data-dir", str(tmp_path), "--username", "nobody"],
+                             capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2 and "nobody" in unknown.stderr
+    server = start_serve(tmp_path)
+    protos = medexpress_protos.load()
+    try:
+        with mtls_channel(server, tmp_path, "nina") as channel:
+            session = sign_in(protos, protos.auth_pb2_grpc.AuthServiceStub(channel), "nina", PASSWORD, secret)
+            assert session.subject_id.startswith("stf_")
+    finally:
+        stop_cleanly(server)
