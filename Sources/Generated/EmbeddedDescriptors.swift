@@ -354,6 +354,26 @@ public enum EmbeddedDescriptors {
                 MS5QcmVzY3JpcHRpb24aIy5tZWRleHByZXNzLnRlc3RpbmcudjEuUHJlc2NyaXB0aW9uKAEwAWIGcHJvdG8z
                 """),
             EmbeddedFileDescriptor(
+                name: "medexpress/v1/admin.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
+                base64SerializedProto: """
+                ChltZWRleHByZXNzL3YxL2FkbWluLnByb3RvEg1tZWRleHByZXNzLnYxGh9nb29nbGUvcHJvdG9idWYvdGltZXN0YW1wLnByb3Rv
+                GhptZWRleHByZXNzL3YxL2NvbW1vbi5wcm90bxobbWVkZXhwcmVzcy92MS9vcHRpb25zLnByb3RvIpwBChRRdWVyeUF1ZGl0TG9n
+                UmVxdWVzdBIaCghyZXNvdXJjZRgBIAEoCVIIcmVzb3VyY2USFAoFYWN0b3IYAiABKAlSBWFjdG9yEhYKBmFjdGlvbhgDIAEoCVIG
+                YWN0aW9uEhsKCXBhZ2Vfc2l6ZRgEIAEoBVIIcGFnZVNpemUSHQoKcGFnZV90b2tlbhgFIAEoCVIJcGFnZVRva2VuItwCCgpBdWRp
+                dEVudHJ5EhoKCHNlcXVlbmNlGAEgASgDUghzZXF1ZW5jZRIqCgJhdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBS
+                AmF0EhQKBWFjdG9yGAMgASgJUgVhY3RvchInCgRyb2xlGAQgASgOMhMubWVkZXhwcmVzcy52MS5Sb2xlUgRyb2xlEjUKFmNlcnRp
+                ZmljYXRlX3RodW1icHJpbnQYBSABKAlSFWNlcnRpZmljYXRlVGh1bWJwcmludBIWCgZtZXRob2QYBiABKAlSBm1ldGhvZBIaCghy
+                ZXNvdXJjZRgHIAEoCVIIcmVzb3VyY2USFgoGYWN0aW9uGAggASgJUgZhY3Rpb24SGAoHb3V0Y29tZRgJIAEoCVIHb3V0Y29tZRIW
+                CgZkZXRhaWwYCiABKAlSBmRldGFpbBISCgRoYXNoGAsgASgJUgRoYXNoInQKFVF1ZXJ5QXVkaXRMb2dSZXNwb25zZRIzCgdlbnRy
+                aWVzGAEgAygLMhkubWVkZXhwcmVzcy52MS5BdWRpdEVudHJ5UgdlbnRyaWVzEiYKD25leHRfcGFnZV90b2tlbhgCIAEoCVINbmV4
+                dFBhZ2VUb2tlbiIXChVWZXJpZnlBdWRpdExvZ1JlcXVlc3QiiwEKFlZlcmlmeUF1ZGl0TG9nUmVzcG9uc2USFgoGaW50YWN0GAEg
+                ASgIUgZpbnRhY3QSGAoHZW50cmllcxgCIAEoA1IHZW50cmllcxInCg9icm9rZW5fc2VxdWVuY2UYAyABKANSDmJyb2tlblNlcXVl
+                bmNlEhYKBnJlYXNvbhgEIAEoCVIGcmVhc29uMtsBCgxBZG1pblNlcnZpY2USYwoNUXVlcnlBdWRpdExvZxIjLm1lZGV4cHJlc3Mu
+                djEuUXVlcnlBdWRpdExvZ1JlcXVlc3QaJC5tZWRleHByZXNzLnYxLlF1ZXJ5QXVkaXRMb2dSZXNwb25zZSIHirUYAwoBAhJmCg5W
+                ZXJpZnlBdWRpdExvZxIkLm1lZGV4cHJlc3MudjEuVmVyaWZ5QXVkaXRMb2dSZXF1ZXN0GiUubWVkZXhwcmVzcy52MS5WZXJpZnlB
+                dWRpdExvZ1Jlc3BvbnNlIgeKtRgDCgECYgZwcm90bzM=
+                """),
+            EmbeddedFileDescriptor(
                 name: "medexpress/v1/auth.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
                 base64SerializedProto: """
                 ChhtZWRleHByZXNzL3YxL2F1dGgucHJvdG8SDW1lZGV4cHJlc3MudjEaH2dvb2dsZS9wcm90b2J1Zi90aW1lc3RhbXAucHJvdG8a
@@ -537,6 +557,10 @@ public enum EmbeddedDescriptors {
             "medexpress.testing.v1.Prescription.LabelsEntry": "medexpress/testing/v1/codegen_test.proto",
             "medexpress.testing.v1.Repeated": "medexpress/testing/v1/codegen_test.proto",
             "medexpress.testing.v1.Scalars": "medexpress/testing/v1/codegen_test.proto",
+            "medexpress.v1.AdminService": "medexpress/v1/admin.proto",
+            "medexpress.v1.AdminService.QueryAuditLog": "medexpress/v1/admin.proto",
+            "medexpress.v1.AdminService.VerifyAuditLog": "medexpress/v1/admin.proto",
+            "medexpress.v1.AuditEntry": "medexpress/v1/admin.proto",
             "medexpress.v1.AuthRule": "medexpress/v1/options.proto",
             "medexpress.v1.AuthService": "medexpress/v1/auth.proto",
             "medexpress.v1.AuthService.BeginMfaEnrollment": "medexpress/v1/auth.proto",
@@ -563,12 +587,16 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.PostalAddress": "medexpress/v1/common.proto",
             "medexpress.v1.ProfessionalRegistration": "medexpress/v1/auth.proto",
             "medexpress.v1.ProfessionalRegistration.Body": "medexpress/v1/auth.proto",
+            "medexpress.v1.QueryAuditLogRequest": "medexpress/v1/admin.proto",
+            "medexpress.v1.QueryAuditLogResponse": "medexpress/v1/admin.proto",
             "medexpress.v1.RefreshTokenRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.RegisterCustomerRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.RegisterCustomerResponse": "medexpress/v1/auth.proto",
             "medexpress.v1.Role": "medexpress/v1/common.proto",
             "medexpress.v1.Session": "medexpress/v1/auth.proto",
             "medexpress.v1.StaffMember": "medexpress/v1/auth.proto",
+            "medexpress.v1.VerifyAuditLogRequest": "medexpress/v1/admin.proto",
+            "medexpress.v1.VerifyAuditLogResponse": "medexpress/v1/admin.proto",
             "medexpress.v1.VerifyCustomerIdentityRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.VerifyCustomerIdentityRequest.Outcome": "medexpress/v1/auth.proto",
             "medexpress.v1.VerifyCustomerIdentityResponse": "medexpress/v1/auth.proto",

@@ -93,7 +93,8 @@ struct ServeCommand {
         }
         let health = HealthService()
         var services: [any RPCService] = [health, AuthService(store: store, vault: vault, sessions: sessions, blocking: blocking,
-                                                                      staffAuthority: staffAuthority)]
+                                                                      staffAuthority: staffAuthority),
+                                         AdminService(store: store)]
         // Reflection lists every service served, itself included.
         let reflectionNames = [Grpc_Reflection_V1_ServerReflection.descriptor.fullName,
                                Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullName]

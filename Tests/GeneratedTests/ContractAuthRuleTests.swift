@@ -5,7 +5,7 @@ import XCTest
 /// Every medexpress.v1 method declares who may call it (API.md, Conventions), and the AuthService
 /// declarations are the contract's.
 final class ContractAuthRuleTests: XCTestCase {
-    private static let services: [ServiceDescriptor] = [Medexpress_V1_AuthService.descriptor]
+    private static let services: [ServiceDescriptor] = [Medexpress_V1_AuthService.descriptor, Medexpress_V1_AdminService.descriptor]
 
     func testEveryMethodDeclaresARule() {
         for service in Self.services {

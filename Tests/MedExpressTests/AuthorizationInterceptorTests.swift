@@ -8,7 +8,7 @@ import XCTest
 /// method of every medexpress.v1 service, driven by the generated descriptors.
 final class AuthorizationInterceptorTests: XCTestCase {
     /// Every medexpress.v1 service the server serves.
-    static let services: [ServiceDescriptor] = [Medexpress_V1_AuthService.descriptor]
+    static let services: [ServiceDescriptor] = [Medexpress_V1_AuthService.descriptor, Medexpress_V1_AdminService.descriptor]
 
     /// Accepts tokens of the form `role:<raw value>`; anything else is an invalid credential.
     private struct RoleTokens: CallerResolver {

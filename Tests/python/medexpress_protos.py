@@ -13,13 +13,15 @@ import types
 
 from paths import REPO_ROOT
 
-PROTO_FILES = ("medexpress/v1/common.proto", "medexpress/v1/options.proto", "medexpress/v1/auth.proto")
+PROTO_FILES = ("medexpress/v1/common.proto", "medexpress/v1/options.proto", "medexpress/v1/auth.proto",
+               "medexpress/v1/admin.proto")
 
 _loaded: types.SimpleNamespace | None = None
 
 
 def load() -> types.SimpleNamespace:
-    """`auth_pb2`, `auth_pb2_grpc`, `common_pb2` and `options_pb2` of medexpress.v1; `services`
+    """`auth_pb2`, `auth_pb2_grpc`, `admin_pb2`, `admin_pb2_grpc`, `common_pb2` and `options_pb2` of
+    medexpress.v1; `services`
     lists the descriptor of every medexpress.v1 service (for tests driven by the contract)."""
     global _loaded
     if _loaded is not None:
@@ -40,6 +42,9 @@ def load() -> types.SimpleNamespace:
         auth_pb2_grpc=importlib.import_module("medexpress.v1.auth_pb2_grpc"),
         common_pb2=importlib.import_module("medexpress.v1.common_pb2"),
         options_pb2=importlib.import_module("medexpress.v1.options_pb2"),
+        admin_pb2=importlib.import_module("medexpress.v1.admin_pb2"),
+        admin_pb2_grpc=importlib.import_module("medexpress.v1.admin_pb2_grpc"),
     )
-    _loaded.services = list(_loaded.auth_pb2.DESCRIPTOR.services_by_name.values())
+    _loaded.services = [service for module in (_loaded.auth_pb2, _loaded.admin_pb2)
+                        for service in module.DESCRIPTOR.services_by_name.values()]
     return _loaded

@@ -317,3 +317,32 @@ def test_a_new_certificate_from_certs_issue_signs_in(tmp_path):
             assert session.subject_id.startswith("stf_")
     finally:
         stop_cleanly(server)
+
+
+def test_an_administrator_queries_and_verifies_the_audit_log(tmp_path):
+    secret = add_staff(tmp_path, "ava", "ADMIN", PASSWORD)
+    server = start_serve(tmp_path)
+    protos = medexpress_protos.load()
+    try:
+        with mtls_channel(server, tmp_path, "ava") as channel:
+            session = sign_in(protos, protos.auth_pb2_grpc.AuthServiceStub(channel), "ava", PASSWORD, secret)
+            bearer = (("authorization", f"Bearer {session.access_token}"),)
+            admin = protos.admin_pb2_grpc.AdminServiceStub(channel)
+            verified = admin.VerifyAuditLog(protos.admin_pb2.VerifyAuditLogRequest(), metadata=bearer, timeout=TIMEOUT)
+            assert verified.intact and verified.entries >= 4
+
+            logins = admin.QueryAuditLog(protos.admin_pb2.QueryAuditLogRequest(action="login"), metadata=bearer, timeout=TIMEOUT)
+            assert [entry.actor for entry in logins.entries] == [session.subject_id]
+            assert logins.entries[0].role == protos.common_pb2.ADMIN and len(logins.entries[0].hash) == 64
+            first = admin.QueryAuditLog(protos.admin_pb2.QueryAuditLogRequest(page_size=1), metadata=bearer, timeout=TIMEOUT)
+            second = admin.QueryAuditLog(protos.admin_pb2.QueryAuditLogRequest(page_size=1, page_token=first.next_page_token),
+                                         metadata=bearer, timeout=TIMEOUT)
+            assert second.entries[0].sequence == first.entries[0].sequence - 1
+
+            with sqlite3.connect(tmp_path / "medexpress.sqlite3") as database:
+                database.execute("DROP TRIGGER audit_log_no_update")
+                database.execute("UPDATE audit_log SET actor = 'nobody' WHERE seq = 2")
+            broken = admin.VerifyAuditLog(protos.admin_pb2.VerifyAuditLogRequest(), metadata=bearer, timeout=TIMEOUT)
+            assert not broken.intact and broken.broken_sequence == 2 and "changed" in broken.reason
+    finally:
+        stop_cleanly(server)

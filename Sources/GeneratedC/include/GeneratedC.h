@@ -14,6 +14,7 @@
 #include "grpc/testing/messages.pb-c.h"
 #include "grpc/testing/test.pb-c.h"
 #include "medexpress/testing/v1/codegen_test.pb-c.h"
+#include "medexpress/v1/admin.pb-c.h"
 #include "medexpress/v1/auth.pb-c.h"
 #include "medexpress/v1/common.pb-c.h"
 #include "medexpress/v1/options.pb-c.h"

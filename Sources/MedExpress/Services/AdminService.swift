@@ -1,0 +1,105 @@
+import Generated
+import RPCCore
+import Store
+import Trust
+
+/// `medexpress.v1.AdminService`, its audit half: querying and verifying the audit log. Reading
+/// the log is itself audited.
+public struct AdminService: RPCService {
+    /// The largest page of audit entries.
+    static let maxPageSize = 500
+    static let defaultPageSize = 100
+
+    let store: any StoreEngine
+    let clock: @Sendable () -> Int64
+
+    public init(store: any StoreEngine, clock: @escaping @Sendable () -> Int64 = WallClock.nowMicroseconds) {
+        self.store = store
+        self.clock = clock
+    }
+
+    typealias Method = Medexpress_V1_AdminService.Method
+
+    public var methods: [ServerMethod] {
+        [
+            .unary(Method.queryAuditLog) { request, context in try await queryAuditLog(request, context: context) },
+            .unary(Method.verifyAuditLog) { _, context in try await verifyAuditLog(context: context) },
+        ]
+    }
+
+    func queryAuditLog(_ request: Medexpress_V1_QueryAuditLogRequest, context: ServerContext) async throws
+        -> Medexpress_V1_QueryAuditLogResponse {
+        let caller = try context.requireCaller()
+        guard (0...Self.maxPageSize).contains(Int(request.pageSize)) else {
+            throw Status(.invalidArgument, "page_size: 1 to \(Self.maxPageSize) (0 for \(Self.defaultPageSize))")
+        }
+        let pageSize = request.pageSize == 0 ? Self.defaultPageSize : Int(request.pageSize)
+        var before = Int64.max
+        if !request.pageToken.isEmpty {
+            guard let token = Int64(request.pageToken), token > 0 else {
+                throw Status(.invalidArgument, "page_token: not a token this method gave")
+            }
+            before = token
+        }
+        var conditions = ["seq < $1"]
+        var parameters: [SQLValue] = [.integer(before)]
+        for (column, value) in [("resource", request.resource), ("actor", request.actor), ("action", request.action)] where !value.isEmpty {
+            parameters.append(.text(value))
+            conditions.append("\(column) = $\(parameters.count)")
+        }
+        parameters.append(.integer(Int64(pageSize + 1)))
+        let sql = """
+            SELECT seq, at_us, actor, role, certificate_thumbprint, method, resource, action, outcome, detail, hash
+            FROM audit_log WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC LIMIT $\(parameters.count)
+            """
+        let boundParameters = parameters
+        let rows = try await store.read { tx in try tx.query(sql, boundParameters) }
+        var response = Medexpress_V1_QueryAuditLogResponse()
+        for row in rows.prefix(pageSize) {
+            var entry = Medexpress_V1_AuditEntry()
+            entry.sequence = try row.int64("seq")
+            entry.at = Timestamps.timestamp(microseconds: try row.int64("at_us"))
+            entry.actor = try row.string("actor")
+            entry.role = Medexpress_V1_Role(rawValue: Int32(truncatingIfNeeded: try row.int64("role")))
+            entry.certificateThumbprint = try row.string("certificate_thumbprint")
+            entry.method = try row.string("method")
+            entry.resource = try row.string("resource")
+            entry.action = try row.string("action")
+            entry.outcome = try row.string("outcome")
+            entry.detail = try row.string("detail")
+            entry.hash = Hex.encode(try row.bytes("hash"))
+            response.entries.append(entry)
+        }
+        if rows.count > pageSize, let last = response.entries.last { response.nextPageToken = String(last.sequence) }
+        try await audit(caller, context: context, action: "audit_log.queried",
+                        detail: "resource=\(request.resource) actor=\(request.actor) action=\(request.action)")
+        return response
+    }
+
+    func verifyAuditLog(context: ServerContext) async throws -> Medexpress_V1_VerifyAuditLogResponse {
+        let caller = try context.requireCaller()
+        var response = Medexpress_V1_VerifyAuditLogResponse()
+        switch try await AuditLog.verify(store) {
+        case .intact(let entries):
+            response.intact = true
+            response.entries = entries
+        case .broken(let sequence, let reason):
+            response.brokenSequence = sequence
+            response.reason = reason
+            response.entries = sequence - 1
+        }
+        try await audit(caller, context: context, action: "audit_log.verified",
+                        detail: response.intact ? "intact" : "broken at \(response.brokenSequence)")
+        return response
+    }
+
+    private func audit(_ caller: Caller, context: ServerContext, action: String, detail: String) async throws {
+        let now = clock()
+        let dialect = store.dialect
+        try await store.write { tx in
+            try AuditLog.append(AuditEntry(atMicroseconds: now, actor: caller.subjectID, role: caller.role.rawValue,
+                                           certificateThumbprint: caller.certificateThumbprint ?? "", method: context.method.path,
+                                           action: action, detail: detail), in: tx, dialect: dialect)
+        }
+    }
+}
