@@ -149,6 +149,24 @@ final class CustomerAccountTests: XCTestCase {
         }
     }
 
+    func testSignInsFromOneAddressAreRateLimitedEvenWhenTheySucceed() async throws {
+        try await TestDatabases.each { store, name in
+            let deployment = try await TestDeployment.start(on: store)
+            _ = try await deployment.auth.registerCustomer(TestDeployment.registration("busy@example.org"))
+            for attempt in 1...30 {
+                do {
+                    _ = try await deployment.auth.login(TestDeployment.login("busy@example.org"))
+                } catch {
+                    XCTFail("\(name): sign-in \(attempt) of 30 was refused: \(error)")
+                }
+            }
+            let limited = await status { _ = try await deployment.auth.login(TestDeployment.login("busy@example.org")) }
+            XCTAssertEqual(limited?.code, .resourceExhausted, name)
+            XCTAssertTrue(limited?.message.contains("try again in") ?? false, limited?.message ?? "")
+            await deployment.stop()
+        }
+    }
+
     func testRefreshRotatesBothTokensAndAUsedRefreshTokenIsRefused() async throws {
         try await TestDatabases.each { store, name in
             let deployment = try await TestDeployment.start(on: store)

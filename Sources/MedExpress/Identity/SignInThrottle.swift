@@ -22,6 +22,40 @@ struct SignInThrottle: Sendable {
         static let registration = Rule(prefix: "register", freeFailures: 10, maxLockSeconds: 60 * 60, decaySeconds: 60 * 60)
     }
 
+    /// A plain rate: at most `limit` attempts per key in each window of `windowSeconds`.
+    struct Rate: Sendable {
+        let prefix: String
+        let limit: Int64
+        let windowSeconds: Int64
+
+        /// Sign-in attempts, successful or not, from one source address.
+        static let signIn = Rate(prefix: "signin-rate", limit: 30, windowSeconds: 60)
+    }
+
+    /// Counts one attempt in `key`'s current window; past the limit the key is locked until the
+    /// window ends (and `check` refuses it meanwhile).
+    static func countAttempt(_ rate: Rate, _ key: String, now: Int64, in tx: any WriteTransaction) throws {
+        let fullKey = "\(rate.prefix):\(key)"
+        let window = rate.windowSeconds * 1_000_000
+        guard let row = try tx.query("SELECT failures, updated_at_us FROM login_throttles WHERE key = $1", [.text(fullKey)]).first,
+              try now - row.int64("updated_at_us") < window else {
+            try tx.execute("DELETE FROM login_throttles WHERE key = $1", [.text(fullKey)])
+            try tx.execute("INSERT INTO login_throttles (key, failures, locked_until_us, updated_at_us) VALUES ($1, 1, 0, $2)",
+                           [.text(fullKey), .integer(now)])
+            return
+        }
+        let count = try row.int64("failures") + 1
+        // The attempt that reaches the limit is the last one the window lets through.
+        let lockedUntil = count >= rate.limit ? try row.int64("updated_at_us") + window : 0
+        try tx.execute("UPDATE login_throttles SET failures = $2, locked_until_us = $3 WHERE key = $1",
+                       [.text(fullKey), .integer(count), .integer(lockedUntil)])
+    }
+
+    /// RESOURCE_EXHAUSTED while `key` is over its rate.
+    static func check(_ rate: Rate, _ key: String, now: Int64, in tx: any ReadTransaction, context: ServerContext) throws {
+        try check(Rule(prefix: rate.prefix, freeFailures: 0, maxLockSeconds: 0, decaySeconds: 0), key, now: now, in: tx, context: context)
+    }
+
     /// RESOURCE_EXHAUSTED when `key` is locked at `now`, with the seconds to wait in the message
     /// and in the `retry-after-seconds` trailer.
     static func check(_ rule: Rule, _ key: String, now: Int64, in tx: any ReadTransaction, context: ServerContext) throws {

@@ -143,6 +143,7 @@ public struct AuthService: RPCService {
         let account = Hex.encode(emailIndex)
         let address = SignInThrottle.host(of: context.peer.address)
         let row = try await store.read { tx in
+            try SignInThrottle.check(.signIn, address, now: now, in: tx, context: context)
             try SignInThrottle.check(.address, address, now: now, in: tx, context: context)
             try SignInThrottle.check(.account, account, now: now, in: tx, context: context)
             return try tx.query("SELECT id, password_hash FROM customers WHERE email_index = $1", [.blob(emailIndex)]).first
@@ -166,6 +167,7 @@ public struct AuthService: RPCService {
         let method = context.method.path
         guard let id, matches else {
             try await store.write { tx in
+                try SignInThrottle.countAttempt(.signIn, address, now: now, in: tx)
                 try SignInThrottle.recordFailure(.account, account, now: now, in: tx)
                 try SignInThrottle.recordFailure(.address, address, now: now, in: tx)
                 try AuditLog.append(AuditEntry(atMicroseconds: now, actor: id ?? "anonymous", certificateThumbprint: thumbprint,
@@ -176,6 +178,7 @@ public struct AuthService: RPCService {
             throw Status(.unauthenticated, "the email or password is wrong")
         }
         return try await store.write { tx in
+            try SignInThrottle.countAttempt(.signIn, address, now: now, in: tx)
             try SignInThrottle.reset(.account, account, in: tx)
             if let rehash {
                 try tx.execute("UPDATE customers SET password_hash = $1 WHERE id = $2", [.text(rehash), .text(id)])
@@ -199,6 +202,7 @@ public struct AuthService: RPCService {
         let account = "staff:" + username
         let thumbprint = context.peer.certificate?.sha256Thumbprint
         let row = try await store.read { tx in
+            try SignInThrottle.check(.signIn, address, now: now, in: tx, context: context)
             try SignInThrottle.check(.address, address, now: now, in: tx, context: context)
             try SignInThrottle.check(.account, account, now: now, in: tx, context: context)
             return try tx.query("""
@@ -249,6 +253,7 @@ public struct AuthService: RPCService {
         guard let id, let thumbprint, let acceptedStep, failure == nil else {
             let reason = failure ?? "refused"
             try await store.write { tx in
+                try SignInThrottle.countAttempt(.signIn, address, now: now, in: tx)
                 try SignInThrottle.recordFailure(.account, account, now: now, in: tx)
                 try SignInThrottle.recordFailure(.address, address, now: now, in: tx)
                 try AuditLog.append(AuditEntry(atMicroseconds: now, actor: id ?? "anonymous", role: role.rawValue,
@@ -263,6 +268,7 @@ public struct AuthService: RPCService {
             let claimed = try tx.execute("UPDATE staff SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
                                          [.integer(acceptedStep), .text(id)])
             guard claimed == 1 else { throw Status(.unauthenticated, "staff sign-in failed: that code was used already") }
+            try SignInThrottle.countAttempt(.signIn, address, now: now, in: tx)
             try SignInThrottle.reset(.account, account, in: tx)
             let session = try sessions.issue(subjectID: id, role: role, certificateThumbprint: thumbprint, in: tx, now: now)
             try AuditLog.append(AuditEntry(atMicroseconds: now, actor: id, role: role.rawValue, certificateThumbprint: thumbprint,
