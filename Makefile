@@ -16,6 +16,7 @@ release: deps
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 
 run: build
+	bash scripts/demo-data.sh $(DATA_DIR) $(BIN_DEBUG)
 	$(BIN_DEBUG) serve --data-dir $(DATA_DIR) --listen $(LISTEN)
 
 generate: deps
