@@ -105,7 +105,7 @@ struct ServeCommand {
         configuration.limits = options.limits
         let server = try Server(configuration: configuration, services: services,
                                 interceptors: [CallLoggingInterceptor(log: Logger(component: "rpc", minimumLevel: options.logLevel)),
-                                               AuthorizationInterceptor(resolver: sessions)],
+                                               AuthorizationInterceptor(resolver: sessions), StoreErrorInterceptor()],
                                 log: Logger(component: "server", minimumLevel: options.logLevel))
         // Health answers for the server as a whole ("") and for each service it serves.
         for name in server.serviceNames.sorted() { health.setStatus(.serving, forService: name) }

@@ -33,22 +33,23 @@ struct SignInThrottle: Sendable {
     }
 
     /// Counts one attempt in `key`'s current window; past the limit the key is locked until the
-    /// window ends (and `check` refuses it meanwhile).
+    /// window ends (and `check` refuses it meanwhile). One upsert, safe against concurrent counts.
     static func countAttempt(_ rate: Rate, _ key: String, now: Int64, in tx: any WriteTransaction) throws {
         let fullKey = "\(rate.prefix):\(key)"
         let window = rate.windowSeconds * 1_000_000
+        // `updated_at_us` is the window's start here; a new window starts the count over.
+        try tx.execute("""
+            INSERT INTO login_throttles (key, failures, locked_until_us, updated_at_us) VALUES ($1, 1, 0, $2)
+            ON CONFLICT (key) DO UPDATE SET
+                failures = CASE WHEN $2 - login_throttles.updated_at_us < $3 THEN login_throttles.failures + 1 ELSE 1 END,
+                locked_until_us = CASE WHEN $2 - login_throttles.updated_at_us < $3 THEN login_throttles.locked_until_us ELSE 0 END,
+                updated_at_us = CASE WHEN $2 - login_throttles.updated_at_us < $3 THEN login_throttles.updated_at_us ELSE $2 END
+            """, [.text(fullKey), .integer(now), .integer(window)])
         guard let row = try tx.query("SELECT failures, updated_at_us FROM login_throttles WHERE key = $1", [.text(fullKey)]).first,
-              try now - row.int64("updated_at_us") < window else {
-            try tx.execute("DELETE FROM login_throttles WHERE key = $1", [.text(fullKey)])
-            try tx.execute("INSERT INTO login_throttles (key, failures, locked_until_us, updated_at_us) VALUES ($1, 1, 0, $2)",
-                           [.text(fullKey), .integer(now)])
-            return
-        }
-        let count = try row.int64("failures") + 1
+              try row.int64("failures") >= rate.limit else { return }
         // The attempt that reaches the limit is the last one the window lets through.
-        let lockedUntil = count >= rate.limit ? try row.int64("updated_at_us") + window : 0
-        try tx.execute("UPDATE login_throttles SET failures = $2, locked_until_us = $3 WHERE key = $1",
-                       [.text(fullKey), .integer(count), .integer(lockedUntil)])
+        try tx.execute("UPDATE login_throttles SET locked_until_us = $2 WHERE key = $1",
+                       [.text(fullKey), .integer(try row.int64("updated_at_us") + window)])
     }
 
     /// RESOURCE_EXHAUSTED while `key` is over its rate.
@@ -68,26 +69,21 @@ struct SignInThrottle: Sendable {
         throw Status(.resourceExhausted, "too many attempts; try again in \(seconds) s")
     }
 
-    /// Counts one failure (or, for registrations, one attempt) against `key`.
+    /// Counts one failure (or, for registrations, one attempt) against `key`. One upsert, so two
+    /// requests counting the same key at once (on two instances, say) both count.
     static func recordFailure(_ rule: Rule, _ key: String, now: Int64, in tx: any WriteTransaction) throws {
         let fullKey = "\(rule.prefix):\(key)"
-        let previous = try tx.query("SELECT failures, updated_at_us FROM login_throttles WHERE key = $1", [.text(fullKey)]).first
-        var failures: Int64 = 1
-        if let previous, try now - previous.int64("updated_at_us") < rule.decaySeconds * 1_000_000 {
-            failures = try previous.int64("failures") + 1
-        }
-        var lockedUntil: Int64 = 0
-        if failures > rule.freeFailures {
-            let doublings = min(failures - rule.freeFailures - 1, 20)
-            lockedUntil = now + min(Int64(1) << doublings, rule.maxLockSeconds) * 1_000_000
-        }
-        if previous == nil {
-            try tx.execute("INSERT INTO login_throttles (key, failures, locked_until_us, updated_at_us) VALUES ($1, $2, $3, $4)",
-                           [.text(fullKey), .integer(failures), .integer(lockedUntil), .integer(now)])
-        } else {
-            try tx.execute("UPDATE login_throttles SET failures = $2, locked_until_us = $3, updated_at_us = $4 WHERE key = $1",
-                           [.text(fullKey), .integer(failures), .integer(lockedUntil), .integer(now)])
-        }
+        try tx.execute("""
+            INSERT INTO login_throttles (key, failures, locked_until_us, updated_at_us) VALUES ($1, 1, 0, $2)
+            ON CONFLICT (key) DO UPDATE SET
+                failures = CASE WHEN $2 - login_throttles.updated_at_us < $3 THEN login_throttles.failures + 1 ELSE 1 END,
+                updated_at_us = $2
+            """, [.text(fullKey), .integer(now), .integer(rule.decaySeconds * 1_000_000)])
+        let failures = try tx.query("SELECT failures FROM login_throttles WHERE key = $1", [.text(fullKey)]).first?.int64("failures") ?? 1
+        guard failures > rule.freeFailures else { return }
+        let doublings = min(failures - rule.freeFailures - 1, 20)
+        let lockedUntil = now + min(Int64(1) << doublings, rule.maxLockSeconds) * 1_000_000
+        try tx.execute("UPDATE login_throttles SET locked_until_us = $2 WHERE key = $1", [.text(fullKey), .integer(lockedUntil)])
     }
 
     /// Forgets `key`'s failures (a successful sign-in to the account).

@@ -29,7 +29,7 @@ struct TestDeployment {
                                passwords: realPasswordCost ? PasswordHasher() : cheapPasswords)
         let configuration = ServerConfiguration(address: SocketAddress(host: "127.0.0.1", port: 0), tls: nil, eventLoopCount: 1)
         let server = try Server(configuration: configuration, services: [auth],
-                                interceptors: [AuthorizationInterceptor(resolver: sessions)],
+                                interceptors: [AuthorizationInterceptor(resolver: sessions), StoreErrorInterceptor()],
                                 log: Logger(component: "test", minimumLevel: .error))
         try await server.start()
         var channelConfiguration = ChannelConfiguration()
