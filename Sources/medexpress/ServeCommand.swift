@@ -50,6 +50,9 @@ struct ServeCommand {
         }
     }
 
+    /// How often stale sign-in throttle rows are deleted.
+    static let housekeepingInterval: Duration = .seconds(600)
+
     /// Threads for password hashing and other blocking work: scrypt holds 128 MiB while it runs,
     /// so this bounds that memory too.
     static let blockingThreads = 2
@@ -111,7 +114,16 @@ struct ServeCommand {
         for name in server.serviceNames.sorted() { health.setStatus(.serving, forService: name) }
         try await server.start()
         printLine("medexpress listening on \(SocketAddress(host: address.host, port: server.port)) (\(tls == nil ? "h2c" : "tls"))")
+        // Housekeeping while serving: sign-in throttle rows nothing remembers any more.
+        let housekeeping = Task.detached {
+            while !Task.isCancelled {
+                _ = try? await SignInThrottle.prune(store: store, now: WallClock.nowMicroseconds())
+                try? await Task.sleep(for: Self.housekeepingInterval)
+            }
+        }
         let signal = await Signals.waitForTermination()
+        housekeeping.cancel()
+        await housekeeping.value
         log.info("shutting down", ["signal": signal, "grace_seconds": "\(options.shutdownGrace.components.seconds)"])
         health.enterShutdown()
         await server.shutdown(grace: options.shutdownGrace)

@@ -5,7 +5,7 @@ import Store
 /// `freeFailures` within the decay window, each further failure locks the key for twice as long
 /// as the last, up to `maxLockSeconds`. Kept in the database, so every instance sees the same
 /// count and a restart does not reset it.
-struct SignInThrottle: Sendable {
+public struct SignInThrottle: Sendable {
     /// One kind of key and its allowance.
     struct Rule: Sendable {
         let prefix: String
@@ -89,6 +89,21 @@ struct SignInThrottle: Sendable {
     /// Forgets `key`'s failures (a successful sign-in to the account).
     static func reset(_ rule: Rule, _ key: String, in tx: any WriteTransaction) throws {
         try tx.execute("DELETE FROM login_throttles WHERE key = $1", [.text("\(rule.prefix):\(key)")])
+    }
+
+    /// The longest any rule remembers a key, so rows older than this (and not locked) are dead.
+    static let longestMemorySeconds: Int64 = 24 * 60 * 60
+
+    /// Deletes up to `batch` rows no rule remembers any more; returns how many went. Keys are made
+    /// for unknown accounts and addresses too, so without this the table only grows.
+    public static func prune(store: any StoreEngine, now: Int64, batch: Int = 1000) async throws -> Int {
+        let cutoff = now - longestMemorySeconds * 1_000_000
+        return try await store.write { tx in
+            try tx.execute("""
+                DELETE FROM login_throttles WHERE key IN (
+                    SELECT key FROM login_throttles WHERE updated_at_us < $1 AND locked_until_us < $2 LIMIT $3)
+                """, [.integer(cutoff), .integer(now), .integer(Int64(batch))])
+        }
     }
 
     /// The address part of a peer address: "127.0.0.1:5000" → "127.0.0.1", "[::1]:5000" → "::1".
