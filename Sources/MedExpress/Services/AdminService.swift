@@ -5,7 +5,7 @@ import Trust
 
 /// `medexpress.v1.AdminService`, its audit half: querying and verifying the audit log. Reading
 /// the log is itself audited.
-public struct AdminService: RPCService {
+public struct AdminService: Medexpress_V1_AdminServiceProvider {
     /// The largest page of audit entries.
     static let maxPageSize = 500
     static let defaultPageSize = 100
@@ -18,16 +18,7 @@ public struct AdminService: RPCService {
         self.clock = clock
     }
 
-    typealias Method = Medexpress_V1_AdminService.Method
-
-    public var methods: [ServerMethod] {
-        [
-            .unary(Method.queryAuditLog) { request, context in try await queryAuditLog(request, context: context) },
-            .unary(Method.verifyAuditLog) { _, context in try await verifyAuditLog(context: context) },
-        ]
-    }
-
-    func queryAuditLog(_ request: Medexpress_V1_QueryAuditLogRequest, context: ServerContext) async throws
+    public func queryAuditLog(_ request: Medexpress_V1_QueryAuditLogRequest, context: ServerContext) async throws
         -> Medexpress_V1_QueryAuditLogResponse {
         let caller = try context.requireCaller()
         guard (0...Self.maxPageSize).contains(Int(request.pageSize)) else {
@@ -76,7 +67,8 @@ public struct AdminService: RPCService {
         return response
     }
 
-    func verifyAuditLog(context: ServerContext) async throws -> Medexpress_V1_VerifyAuditLogResponse {
+    public func verifyAuditLog(_ request: Medexpress_V1_VerifyAuditLogRequest, context: ServerContext) async throws
+        -> Medexpress_V1_VerifyAuditLogResponse {
         let caller = try context.requireCaller()
         var response = Medexpress_V1_VerifyAuditLogResponse()
         switch try await AuditLog.verify(store) {

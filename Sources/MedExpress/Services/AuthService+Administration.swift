@@ -7,7 +7,7 @@ import Trust
 extension AuthService {
     /// Disables a member of staff: they cannot sign in again and every session of theirs ends now.
     /// An administrator cannot disable themself (the last administrator would lock everyone out).
-    func disableStaff(_ request: Medexpress_V1_DisableStaffRequest, context: ServerContext) async throws -> Medexpress_V1_StaffMember {
+    public func disableStaff(_ request: Medexpress_V1_DisableStaffRequest, context: ServerContext) async throws -> Medexpress_V1_StaffMember {
         let caller = try context.requireCaller()
         try Self.checkRequestID(request.requestId)
         guard !request.staffId.isEmpty else { throw Status(.invalidArgument, "staff_id: which member of staff is needed") }
@@ -53,7 +53,7 @@ extension AuthService {
 
     /// Records the outcome of an identity check on a customer (the check's method and notes are
     /// sealed: they can describe documents).
-    func verifyCustomerIdentity(_ request: Medexpress_V1_VerifyCustomerIdentityRequest, context: ServerContext) async throws
+    public func verifyCustomerIdentity(_ request: Medexpress_V1_VerifyCustomerIdentityRequest, context: ServerContext) async throws
         -> Medexpress_V1_VerifyCustomerIdentityResponse {
         let caller = try context.requireCaller()
         try Self.checkRequestID(request.requestId)

@@ -8,7 +8,7 @@ extension AuthService {
     /// Creates a member of staff and signs the certificate request their own device made: their
     /// private key never travels. The response holds their TOTP provisioning URI, so the copy kept
     /// for retries of the same request_id is sealed like any secret.
-    func createStaff(_ request: Medexpress_V1_CreateStaffRequest, context: ServerContext) async throws -> Medexpress_V1_CreateStaffResponse {
+    public func createStaff(_ request: Medexpress_V1_CreateStaffRequest, context: ServerContext) async throws -> Medexpress_V1_CreateStaffResponse {
         let caller = try context.requireCaller()
         try Self.checkRequestID(request.requestId)
         guard let authority = staffAuthority else {

@@ -6,7 +6,8 @@ import Trust
 /// Replacing a member of staff's authenticator: a new secret is held aside until a code from the
 /// new device proves it was set up, then replaces the old one (which stops working at once).
 extension AuthService {
-    func beginMfaEnrollment(context: ServerContext) async throws -> Medexpress_V1_BeginMfaEnrollmentResponse {
+    public func beginMfaEnrollment(_ request: Medexpress_V1_BeginMfaEnrollmentRequest, context: ServerContext) async throws
+        -> Medexpress_V1_BeginMfaEnrollmentResponse {
         let caller = try context.requireCaller()
         let secret = TOTPSecret.generate()
         let now = clock()
@@ -29,7 +30,7 @@ extension AuthService {
         return response
     }
 
-    func confirmMfaEnrollment(_ request: Medexpress_V1_ConfirmMfaEnrollmentRequest, context: ServerContext) async throws
+    public func confirmMfaEnrollment(_ request: Medexpress_V1_ConfirmMfaEnrollmentRequest, context: ServerContext) async throws
         -> Medexpress_V1_ConfirmMfaEnrollmentResponse {
         let caller = try context.requireCaller()
         let now = clock()

@@ -8,7 +8,7 @@ import Trust
 /// and staff (client certificate, password, TOTP); refresh and sign-out; the staff directory
 /// (CreateStaff from a certificate request, DisableStaff); replacing a staff member's
 /// authenticator; recording identity checks.
-public struct AuthService: RPCService {
+public struct AuthService: Medexpress_V1_AuthServiceProvider {
     let store: any StoreEngine
     let vault: Vault
     let sessions: Sessions
@@ -35,30 +35,21 @@ public struct AuthService: RPCService {
 
     typealias Method = Medexpress_V1_AuthService.Method
 
-    public var methods: [ServerMethod] {
-        [
-            .unary(Method.registerCustomer) { request, context in try await registerCustomer(request, context: context) },
-            .unary(Method.login) { request, context in try await login(request, context: context) },
-            .unary(Method.refreshToken) { request, context in
-                try await sessions.refresh(request.refreshToken, peer: context.peer, method: context.method.path)
-            },
-            .unary(Method.beginMfaEnrollment) { _, context in try await beginMfaEnrollment(context: context) },
-            .unary(Method.confirmMfaEnrollment) { request, context in try await confirmMfaEnrollment(request, context: context) },
-            .unary(Method.createStaff) { request, context in try await createStaff(request, context: context) },
-            .unary(Method.disableStaff) { request, context in try await disableStaff(request, context: context) },
-            .unary(Method.verifyCustomerIdentity) { request, context in try await verifyCustomerIdentity(request, context: context) },
-            .unary(Method.logout) { request, context in
-                var response = Medexpress_V1_LogoutResponse()
-                response.sessionsEnded = Int32(try await sessions.revoke(try context.requireCaller(), allSessions: request.allSessions,
-                                                                         method: context.method.path))
-                return response
-            },
-        ]
+    public func refreshToken(_ request: Medexpress_V1_RefreshTokenRequest, context: ServerContext) async throws
+        -> Medexpress_V1_Session {
+        try await sessions.refresh(request.refreshToken, peer: context.peer, method: context.method.path)
+    }
+
+    public func logout(_ request: Medexpress_V1_LogoutRequest, context: ServerContext) async throws -> Medexpress_V1_LogoutResponse {
+        var response = Medexpress_V1_LogoutResponse()
+        response.sessionsEnded = Int32(try await sessions.revoke(try context.requireCaller(), allSessions: request.allSessions,
+                                                                 method: context.method.path))
+        return response
     }
 
     // MARK: Registration
 
-    func registerCustomer(_ request: Medexpress_V1_RegisterCustomerRequest, context: ServerContext) async throws
+    public func registerCustomer(_ request: Medexpress_V1_RegisterCustomerRequest, context: ServerContext) async throws
         -> Medexpress_V1_RegisterCustomerResponse {
         try Self.checkRequestID(request.requestId)
         let now = clock()
@@ -127,7 +118,7 @@ public struct AuthService: RPCService {
 
     // MARK: Sign-in
 
-    func login(_ request: Medexpress_V1_LoginRequest, context: ServerContext) async throws -> Medexpress_V1_Session {
+    public func login(_ request: Medexpress_V1_LoginRequest, context: ServerContext) async throws -> Medexpress_V1_Session {
         switch request.principal {
         case .email(let email): return try await customerLogin(email: email, request, context: context)
         case .username(let username): return try await staffLogin(username: username, request, context: context)
