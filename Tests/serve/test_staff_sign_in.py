@@ -338,6 +338,9 @@ def test_an_administrator_queries_and_verifies_the_audit_log(tmp_path):
             second = admin.QueryAuditLog(protos.admin_pb2.QueryAuditLogRequest(page_size=1, page_token=first.next_page_token),
                                          metadata=bearer, timeout=TIMEOUT)
             assert second.entries[0].sequence == first.entries[0].sequence - 1
+            with pytest.raises(grpc.RpcError) as too_long:
+                admin.QueryAuditLog(protos.admin_pb2.QueryAuditLogRequest(resource="x" * 201), metadata=bearer, timeout=TIMEOUT)
+            assert too_long.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
             with sqlite3.connect(tmp_path / "medexpress.sqlite3") as database:
                 database.execute("DROP TRIGGER audit_log_no_update")

@@ -54,14 +54,17 @@ public struct SignInThrottle: Sendable {
 
     /// RESOURCE_EXHAUSTED while `key` is over its rate.
     static func check(_ rate: Rate, _ key: String, now: Int64, in tx: any ReadTransaction, context: ServerContext) throws {
-        try check(Rule(prefix: rate.prefix, freeFailures: 0, maxLockSeconds: 0, decaySeconds: 0), key, now: now, in: tx, context: context)
+        try checkLock("\(rate.prefix):\(key)", now: now, in: tx, context: context)
     }
 
     /// RESOURCE_EXHAUSTED when `key` is locked at `now`, with the seconds to wait in the message
     /// and in the `retry-after-seconds` trailer.
     static func check(_ rule: Rule, _ key: String, now: Int64, in tx: any ReadTransaction, context: ServerContext) throws {
-        guard let row = try tx.query("SELECT locked_until_us FROM login_throttles WHERE key = $1",
-                                     [.text("\(rule.prefix):\(key)")]).first else { return }
+        try checkLock("\(rule.prefix):\(key)", now: now, in: tx, context: context)
+    }
+
+    private static func checkLock(_ fullKey: String, now: Int64, in tx: any ReadTransaction, context: ServerContext) throws {
+        guard let row = try tx.query("SELECT locked_until_us FROM login_throttles WHERE key = $1", [.text(fullKey)]).first else { return }
         let lockedUntil = try row.int64("locked_until_us")
         guard lockedUntil > now else { return }
         let seconds = (lockedUntil - now + 999_999) / 1_000_000

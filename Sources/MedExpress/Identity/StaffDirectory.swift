@@ -64,12 +64,20 @@ public struct StaffDirectory: Sendable {
         }
     }
 
-    /// Adds `member` together with the client certificate issued to them, in one transaction
-    /// (which also runs `alsoInTransaction`, given the new id and URI); returns their id and the
-    /// otpauth:// URI for their authenticator app.
-    public func add(_ member: NewStaffMember, certificate: IssuedCertificate, actor: String, method: String,
-                    alsoInTransaction: @escaping @Sendable (any WriteTransaction, _ staffID: String, _ provisioningURI: String) throws -> Void
-                        = { _, _, _ in }) async throws -> (staffID: String, provisioningURI: String) {
+    /// Adds `member` together with the client certificate issued to them, in one transaction;
+    /// returns their id and the otpauth:// URI for their authenticator app.
+    public func add(_ member: NewStaffMember, certificate: IssuedCertificate, actor: String, method: String) async throws
+        -> (staffID: String, provisioningURI: String) {
+        let added = try await add(member, certificate: certificate, actor: actor, method: method) { _, _, _ in }
+        return (added.staffID, added.provisioningURI)
+    }
+
+    /// `add`, also running `alsoInTransaction` (given the new id and URI) in the same transaction
+    /// and returning what it made.
+    public func add<Extra: Sendable>(_ member: NewStaffMember, certificate: IssuedCertificate, actor: String, method: String,
+                                     alsoInTransaction: @escaping @Sendable (any WriteTransaction, _ staffID: String,
+                                                                             _ provisioningURI: String) throws -> Extra) async throws
+        -> (staffID: String, provisioningURI: String, extra: Extra) {
         try Self.validate(member)
         let password = member.password
         let passwords = passwords
@@ -93,8 +101,9 @@ public struct StaffDirectory: Sendable {
         let role = member.role
         let username = member.username
         let provisioningURI = TOTP(secret: secret).provisioningURI(issuer: Self.totpIssuer, account: member.username)
+        let extra: Extra
         do {
-            try await store.write { tx in
+            extra = try await store.write { tx in
                 try tx.execute("""
                     INSERT INTO staff (id, username, role, password_hash, totp_secret, given_name, family_name, email,
                                        registration_body, registration_number, profession, created_at_us, address)
@@ -103,12 +112,12 @@ public struct StaffDirectory: Sendable {
                 try AuditLog.append(AuditEntry(atMicroseconds: now, actor: actor, method: method, resource: id, action: "staff.created",
                                                detail: "username \(username), role \(role.rawValue)"), in: tx, dialect: dialect)
                 try Self.record(certificate, staffID: id, now: now, actor: actor, method: method, in: tx, dialect: dialect)
-                try alsoInTransaction(tx, id, provisioningURI)
+                return try alsoInTransaction(tx, id, provisioningURI)
             }
         } catch StoreError.uniqueViolation(let constraint, _) where constraint == "staff_username" {
             throw Status(.alreadyExists, "username: \(member.username) is taken")
         }
-        return (id, provisioningURI)
+        return (id, provisioningURI, extra)
     }
 
     /// Records another client certificate issued to `staffID` (a new device, a renewal).

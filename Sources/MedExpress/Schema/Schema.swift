@@ -79,7 +79,7 @@ public enum Schema {
             CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
                 FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()
             """),
-        Migration(version: 2, name: "customers, sessions, sign-in throttles, idempotency keys", sql: """
+        Migration.portable(version: 2, name: "customers, sessions, sign-in throttles, idempotency keys", sql: """
             CREATE TABLE customers (
                 id TEXT PRIMARY KEY,
                 email_index BLOB NOT NULL,
@@ -123,52 +123,8 @@ public enum Schema {
                 created_at_us INTEGER NOT NULL,
                 PRIMARY KEY (scope, request_id)
             )
-            """, postgres: """
-            CREATE TABLE customers (
-                id TEXT PRIMARY KEY,
-                email_index BYTEA NOT NULL,
-                email BYTEA NOT NULL,
-                password_hash TEXT NOT NULL,
-                given_name BYTEA NOT NULL,
-                family_name BYTEA NOT NULL,
-                date_of_birth BYTEA NOT NULL,
-                phone BYTEA NOT NULL,
-                address BYTEA NOT NULL,
-                identity_status INTEGER NOT NULL DEFAULT 0,
-                created_at_us BIGINT NOT NULL
-            );
-            CREATE UNIQUE INDEX customers_email_index ON customers (email_index);
-            CREATE TABLE sessions (
-                id TEXT PRIMARY KEY,
-                subject_id TEXT NOT NULL,
-                role INTEGER NOT NULL,
-                access_hash BYTEA NOT NULL,
-                refresh_hash BYTEA NOT NULL,
-                certificate_thumbprint TEXT NOT NULL,
-                access_expires_at_us BIGINT NOT NULL,
-                refresh_expires_at_us BIGINT NOT NULL,
-                revoked_at_us BIGINT,
-                created_at_us BIGINT NOT NULL
-            );
-            CREATE UNIQUE INDEX sessions_access_hash ON sessions (access_hash);
-            CREATE UNIQUE INDEX sessions_refresh_hash ON sessions (refresh_hash);
-            CREATE INDEX sessions_subject ON sessions (subject_id);
-            CREATE TABLE login_throttles (
-                key TEXT PRIMARY KEY,
-                failures INTEGER NOT NULL,
-                locked_until_us BIGINT NOT NULL,
-                updated_at_us BIGINT NOT NULL
-            );
-            CREATE TABLE idempotency_keys (
-                scope TEXT NOT NULL,
-                request_id TEXT NOT NULL,
-                request_fingerprint BYTEA NOT NULL,
-                response BYTEA NOT NULL,
-                created_at_us BIGINT NOT NULL,
-                PRIMARY KEY (scope, request_id)
-            )
             """),
-        Migration(version: 3, name: "staff and their client certificates", sql: """
+        Migration.portable(version: 3, name: "staff and their client certificates", sql: """
             CREATE TABLE staff (
                 id TEXT PRIMARY KEY,
                 username TEXT NOT NULL,
@@ -194,34 +150,8 @@ public enum Schema {
                 revoked_at_us INTEGER
             );
             CREATE INDEX staff_certificates_staff ON staff_certificates (staff_id)
-            """, postgres: """
-            CREATE TABLE staff (
-                id TEXT PRIMARY KEY,
-                username TEXT NOT NULL,
-                role INTEGER NOT NULL CHECK (role IN (2, 3, 4)),
-                password_hash TEXT NOT NULL,
-                totp_secret BYTEA NOT NULL,
-                totp_last_step BIGINT NOT NULL DEFAULT -1,
-                given_name BYTEA NOT NULL,
-                family_name BYTEA NOT NULL,
-                email BYTEA NOT NULL,
-                registration_body INTEGER NOT NULL DEFAULT 0,
-                registration_number TEXT NOT NULL DEFAULT '',
-                profession TEXT NOT NULL DEFAULT '',
-                disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
-                created_at_us BIGINT NOT NULL
-            );
-            CREATE UNIQUE INDEX staff_username ON staff (username);
-            CREATE TABLE staff_certificates (
-                thumbprint TEXT PRIMARY KEY,
-                staff_id TEXT NOT NULL REFERENCES staff (id),
-                serial TEXT NOT NULL,
-                issued_at_us BIGINT NOT NULL,
-                revoked_at_us BIGINT
-            );
-            CREATE INDEX staff_certificates_staff ON staff_certificates (staff_id)
             """),
-        Migration(version: 4, name: "service accounts", sql: """
+        Migration.portable(version: 4, name: "service accounts", sql: """
             CREATE TABLE service_accounts (
                 name TEXT PRIMARY KEY,
                 role INTEGER NOT NULL CHECK (role IN (5, 6)),
@@ -230,17 +160,8 @@ public enum Schema {
                 created_at_us INTEGER NOT NULL
             );
             CREATE UNIQUE INDEX service_accounts_certificate ON service_accounts (certificate_thumbprint)
-            """, postgres: """
-            CREATE TABLE service_accounts (
-                name TEXT PRIMARY KEY,
-                role INTEGER NOT NULL CHECK (role IN (5, 6)),
-                certificate_thumbprint TEXT NOT NULL,
-                disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
-                created_at_us BIGINT NOT NULL
-            );
-            CREATE UNIQUE INDEX service_accounts_certificate ON service_accounts (certificate_thumbprint)
             """),
-        Migration(version: 5, name: "customer identity checks", sql: """
+        Migration.portable(version: 5, name: "customer identity checks", sql: """
             CREATE TABLE customer_identity_checks (
                 id TEXT PRIMARY KEY,
                 customer_id TEXT NOT NULL REFERENCES customers (id),
@@ -251,27 +172,23 @@ public enum Schema {
                 checked_at_us INTEGER NOT NULL
             );
             CREATE INDEX customer_identity_checks_customer ON customer_identity_checks (customer_id, checked_at_us)
-            """, postgres: """
-            CREATE TABLE customer_identity_checks (
-                id TEXT PRIMARY KEY,
-                customer_id TEXT NOT NULL REFERENCES customers (id),
-                outcome INTEGER NOT NULL CHECK (outcome IN (1, 2)),
-                method BYTEA NOT NULL,
-                notes BYTEA NOT NULL,
-                checked_by TEXT NOT NULL,
-                checked_at_us BIGINT NOT NULL
-            );
-            CREATE INDEX customer_identity_checks_customer ON customer_identity_checks (customer_id, checked_at_us)
             """),
-        Migration(version: 6, name: "staff authenticator re-enrolment", sql: """
+        Migration.portable(version: 6, name: "staff authenticator re-enrolment", sql: """
             ALTER TABLE staff ADD COLUMN pending_totp_secret BLOB
-            """, postgres: """
-            ALTER TABLE staff ADD COLUMN pending_totp_secret BYTEA
             """),
-        Migration(version: 7, name: "staff addresses", sql: """
+        Migration.portable(version: 7, name: "staff addresses", sql: """
             ALTER TABLE staff ADD COLUMN address BLOB
-            """, postgres: """
-            ALTER TABLE staff ADD COLUMN address BYTEA
             """),
     ]
+}
+
+extension Migration {
+    /// A migration written once, in SQLite's text; PostgreSQL's is derived from the only two ways
+    /// these statements differ: BYTEA for BLOB, and BIGINT for the 64-bit columns (instants in
+    /// microseconds, TOTP steps) that SQLite's INTEGER holds anyway.
+    static func portable(version: Int, name: String, sql: String) -> Migration {
+        let postgres = sql.replacing(" BLOB", with: " BYTEA")
+            .replacing(/(\w+_us|totp_last_step) INTEGER/) { match in "\(match.1) BIGINT" }
+        return Migration(version: version, name: name, sql: sql, postgres: postgres)
+    }
 }

@@ -9,6 +9,8 @@ public struct AdminService: Medexpress_V1_AdminServiceProvider {
     /// The largest page of audit entries.
     static let maxPageSize = 500
     static let defaultPageSize = 100
+    /// The longest filter value accepted (ids, names and actions are far shorter).
+    static let maxFilterCharacters = 200
 
     let store: any StoreEngine
     let clock: @Sendable () -> Int64
@@ -34,7 +36,11 @@ public struct AdminService: Medexpress_V1_AdminServiceProvider {
         }
         var conditions = ["seq < $1"]
         var parameters: [SQLValue] = [.integer(before)]
-        for (column, value) in [("resource", request.resource), ("actor", request.actor), ("action", request.action)] where !value.isEmpty {
+        let filters = [("resource", request.resource), ("actor", request.actor), ("action", request.action)]
+        for (column, value) in filters where value.count > Self.maxFilterCharacters {
+            throw Status(.invalidArgument, "\(column): at most \(Self.maxFilterCharacters) characters")
+        }
+        for (column, value) in filters where !value.isEmpty {
             parameters.append(.text(value))
             conditions.append("\(column) = $\(parameters.count)")
         }

@@ -1,7 +1,6 @@
 import Generated
 import RPCCore
 import Store
-import Synchronization
 import Trust
 
 extension AuthService {
@@ -42,8 +41,7 @@ extension AuthService {
         let cipher = vault.cipher
         let requestID = request.requestId
         let certificatePEM = signed.certificatePEM
-        let response = Box<Medexpress_V1_CreateStaffResponse>()
-        _ = try await staffDirectory.add(member, certificate: .init(sha256Thumbprint: signed.sha256Thumbprint,
+        return try await staffDirectory.add(member, certificate: .init(sha256Thumbprint: signed.sha256Thumbprint,
                                                                     serialNumber: signed.serialNumber),
                                          actor: caller.subjectID, method: context.method.path) { tx, staffID, uri in
             guard let row = try tx.query("""
@@ -57,22 +55,10 @@ extension AuthService {
             made.totpProvisioningUri = uri
             try Idempotency.record(scope: scope, requestID: requestID, fingerprint: fingerprint,
                                    response: cipher.seal(made.encoded(), context: responseContext), now: now, in: tx)
-            response.value = made
-        }
-        guard let made = response.value else { throw Status(.internalError, "the staff member was added without a response") }
-        return made
+            return made
+        }.extra
     }
 
     /// How long a staff certificate signed from a request lasts.
     static let staffCertificateValidityDays = 365
-}
-
-/// A value a transaction body hands back to its caller.
-final class Box<Value: Sendable>: Sendable {
-    private let stored = Mutex<Value?>(nil)
-
-    var value: Value? {
-        get { stored.withLock { $0 } }
-        set { stored.withLock { $0 = newValue } }
-    }
 }
