@@ -51,18 +51,26 @@ let package = Package(
         // Cryptography for the trust foundation: field encryption, key ring, blind index,
         // password hashing, TOTP, identifiers (OpenSSL).
         .target(name: "Trust", dependencies: ["COpenSSL"], swiftSettings: callerIsolation),
+        // The domain in plain Swift: catalog, clinical rules, pricing, the order state machine,
+        // prescriptions; it imports no transport, database driver or C module.
+        .target(name: "Domain", swiftSettings: callerIsolation),
+        // The gateways to the outside world behind the domain's seams (payments, courier, email):
+        // the real protocols (Stripe, Royal Mail Click & Drop, SMTP) and the built-in local ones.
+        .target(name: "Gateways", dependencies: ["Domain", "RPCCore", "COpenSSL"], swiftSettings: callerIsolation),
         // The product: identities, authorization, audit and the medexpress.v1 services.
-        .target(name: "MedExpress", dependencies: ["RPCServer", "Store", "Trust", "Generated", "RPCCore"],
+        .target(name: "MedExpress", dependencies: ["Domain", "Gateways", "RPCServer", "Store", "Trust", "Generated", "RPCCore"],
                 swiftSettings: callerIsolation),
         .target(name: "ClientKit", dependencies: ["RPCCore", "Generated"], swiftSettings: fastAcrossModules + callerIsolation),
-        .executableTarget(name: "medexpress", dependencies: ["MedExpress", "Store", "Trust", "RPCServer", "ClientKit", "Generated", "RPCCore"],
+        .executableTarget(name: "medexpress", dependencies: ["MedExpress", "Domain", "Gateways", "Store", "Trust", "RPCServer", "ClientKit", "Generated", "RPCCore"],
                          swiftSettings: callerIsolation),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "GeneratedTests", dependencies: ["Generated", "RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "ClientKit", "Generated", "RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "StoreTests", dependencies: ["Store", "RPCCore"], swiftSettings: callerIsolation),
-        .testTarget(name: "MedExpressTests", dependencies: ["MedExpress", "RPCServer", "ClientKit", "Store", "Trust", "Generated", "RPCCore"],
+        .testTarget(name: "MedExpressTests", dependencies: ["MedExpress", "Domain", "Gateways", "RPCServer", "ClientKit", "Store", "Trust", "Generated", "RPCCore"],
                     swiftSettings: callerIsolation),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: callerIsolation),
+        .testTarget(name: "GatewaysTests", dependencies: ["Gateways", "Domain", "RPCCore"], swiftSettings: callerIsolation),
         .testTarget(name: "TrustTests", dependencies: ["Trust"], swiftSettings: callerIsolation),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "RPCServer", "Generated", "RPCCore"], swiftSettings: callerIsolation),
     ]
