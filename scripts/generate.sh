@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates the code compiled from Protos/:
+# Regenerates the code compiled from Protos/ and Data/:
 #   Sources/GeneratedC  protoc-c's C for every .proto (ours and the well-known ones we use),
 #   Sources/Generated   Swift from protoc-gen-medexpress-swift (messages, services, clients,
 #                       embedded descriptors for reflection).
+#   Sources/Domain/Catalog/EmbeddedCatalogData.swift   the catalog data files (scripts/embed-catalog.sh).
 # Run from anywhere; the output is byte-for-byte deterministic.
 #   SWIFT_BUILD_FLAGS   extra flags for building the plugin, e.g. "--scratch-path .build-codegen"
 #   PROTOBUF_INCLUDE    where google/protobuf/*.proto live (default /usr/include)
@@ -82,3 +83,6 @@ protoc -IProtos -I"$PROTOBUF_INCLUDE" \
 rm -rf Sources/Generated
 mv "$WORK/Generated" Sources/Generated
 echo "generated $(find Sources/GeneratedC -type f | wc -l) C files and $(find Sources/Generated -type f | wc -l) Swift files"
+
+# 4. The catalog's data files, compiled in.
+bash scripts/embed-catalog.sh

@@ -283,7 +283,13 @@ public enum EmbeddedDescriptors {
                 CVIFbGluZXMSEgoEdG93bhgCIAEoCVIEdG93bhIaCghwb3N0Y29kZRgDIAEoCVIIcG9zdGNvZGUSGAoHY291bnRyeRgEIAEoCVIH
                 Y291bnRyeSJECgVNb25leRIfCgttaW5vcl91bml0cxgBIAEoA1IKbWlub3JVbml0cxIaCghjdXJyZW5jeRgCIAEoCVIIY3VycmVu
                 Y3kqdwoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDAoIQ1VTVE9NRVIQARIJCgVBRE1JThACEg4KClBSRVNDUklCRVIQAxIO
-                CgpQSEFSTUFDSVNUEAQSEwoPUEhBUk1BQ1lfU1lTVEVNEAUSCwoHQ09VUklFUhAGYgZwcm90bzM=
+                CgpQSEFSTUFDSVNUEAQSEwoPUEhBUk1BQ1lfU1lTVEVNEAUSCwoHQ09VUklFUhAGKogCCgtPcmRlclN0YXR1cxIcChhPUkRFUl9T
+                VEFUVVNfVU5TUEVDSUZJRUQQABIdChlQRU5ESU5HX0NMSU5JQ0FMX0FQUFJPVkFMEAESGQoVSU5GT1JNQVRJT05fUkVRVUVTVEVE
+                EAISDAoIQVBQUk9WRUQQAxIMCghSRUpFQ1RFRBAEEg4KCkRJU1BFTlNJTkcQBRIOCgpESVNQQVRDSEVEEAYSDgoKSU5fVFJBTlNJ
+                VBAHEhQKEE9VVF9GT1JfREVMSVZFUlkQCBINCglERUxJVkVSRUQQCRITCg9ERUxJVkVSWV9GQUlMRUQQChIMCghSRVRVUk5FRBAL
+                Eg0KCUNBTkNFTExFRBAMKoEBCg1QYXltZW50U3RhdHVzEh4KGlBBWU1FTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASDgoKQVVUSE9S
+                SVpFRBABEgwKCENBUFRVUkVEEAISDAoIUkVMRUFTRUQQAxIWChJQQVJUSUFMTFlfUkVGVU5ERUQQBBIMCghSRUZVTkRFRBAFYgZw
+                cm90bzM=
                 """),
             EmbeddedFileDescriptor(
                 name: "medexpress/v1/options.proto", dependencies: ["google/protobuf/descriptor.proto", "medexpress/v1/common.proto"],
@@ -432,6 +438,192 @@ public enum EmbeddedDescriptors {
                 tRgDCgECEn4KFlZlcmlmeUN1c3RvbWVySWRlbnRpdHkSLC5tZWRleHByZXNzLnYxLlZlcmlmeUN1c3RvbWVySWRlbnRpdHlSZXF1
                 ZXN0Gi0ubWVkZXhwcmVzcy52MS5WZXJpZnlDdXN0b21lcklkZW50aXR5UmVzcG9uc2UiB4q1GAMKAQJiBnByb3RvMw==
                 """),
+            EmbeddedFileDescriptor(
+                name: "medexpress/v1/catalog.proto", dependencies: ["medexpress/v1/common.proto", "medexpress/v1/options.proto"],
+                base64SerializedProto: """
+                ChttZWRleHByZXNzL3YxL2NhdGFsb2cucHJvdG8SDW1lZGV4cHJlc3MudjEaGm1lZGV4cHJlc3MvdjEvY29tbW9uLnByb3RvGhtt
+                ZWRleHByZXNzL3YxL29wdGlvbnMucHJvdG8iFwoVTGlzdFRyZWF0bWVudHNSZXF1ZXN0IoIBChZMaXN0VHJlYXRtZW50c1Jlc3Bv
+                bnNlEj8KCnRyZWF0bWVudHMYASADKAsyHy5tZWRleHByZXNzLnYxLlRyZWF0bWVudFN1bW1hcnlSCnRyZWF0bWVudHMSJwoPY2F0
+                YWxvZ192ZXJzaW9uGAIgASgJUg5jYXRhbG9nVmVyc2lvbiKQAQoQVHJlYXRtZW50U3VtbWFyeRIOCgJpZBgBIAEoCVICaWQSEgoE
+                bmFtZRgCIAEoCVIEbmFtZRIgCgtkZXNjcmlwdGlvbhgDIAEoCVILZGVzY3JpcHRpb24SNgoXcmVxdWlyZXNfaWRlbnRpdHlfY2hl
+                Y2sYBCABKAhSFXJlcXVpcmVzSWRlbnRpdHlDaGVjayI4ChNHZXRUcmVhdG1lbnRSZXF1ZXN0EiEKDHRyZWF0bWVudF9pZBgBIAEo
+                CVILdHJlYXRtZW50SWQi9QIKCVRyZWF0bWVudBIOCgJpZBgBIAEoCVICaWQSEgoEbmFtZRgCIAEoCVIEbmFtZRIgCgtkZXNjcmlw
+                dGlvbhgDIAEoCVILZGVzY3JpcHRpb24SNgoXcmVxdWlyZXNfaWRlbnRpdHlfY2hlY2sYBCABKAhSFXJlcXVpcmVzSWRlbnRpdHlD
+                aGVjaxJAChxyZXF1aXJlc193ZWlnaHRfdmVyaWZpY2F0aW9uGAUgASgIUhpyZXF1aXJlc1dlaWdodFZlcmlmaWNhdGlvbhJCCg1x
+                dWVzdGlvbm5haXJlGAYgASgLMhwubWVkZXhwcmVzcy52MS5RdWVzdGlvbm5haXJlUg1xdWVzdGlvbm5haXJlEjsKC21lZGljYXRp
+                b25zGAcgAygLMhkubWVkZXhwcmVzcy52MS5NZWRpY2F0aW9uUgttZWRpY2F0aW9ucxInCg9jYXRhbG9nX3ZlcnNpb24YCCABKAlS
+                DmNhdGFsb2dWZXJzaW9uImAKDVF1ZXN0aW9ubmFpcmUSGAoHdmVyc2lvbhgBIAEoCVIHdmVyc2lvbhI1CglxdWVzdGlvbnMYAiAD
+                KAsyFy5tZWRleHByZXNzLnYxLlF1ZXN0aW9uUglxdWVzdGlvbnMirQMKCFF1ZXN0aW9uEg4KAmlkGAEgASgJUgJpZBISCgR0ZXh0
+                GAIgASgJUgR0ZXh0EjAKBGtpbmQYAyABKA4yHC5tZWRleHByZXNzLnYxLlF1ZXN0aW9uLktpbmRSBGtpbmQSLwoHY2hvaWNlcxgE
+                IAMoCzIVLm1lZGV4cHJlc3MudjEuQ2hvaWNlUgdjaG9pY2VzEhgKB21pbmltdW0YBSABKAFSB21pbmltdW0SGAoHbWF4aW11bRgG
+                IAEoAVIHbWF4aW11bRISCgR1bml0GAcgASgJUgR1bml0EiUKDm1heF9jaGFyYWN0ZXJzGAggASgFUg1tYXhDaGFyYWN0ZXJzEhoK
+                CHJlcXVpcmVkGAkgASgIUghyZXF1aXJlZBInCg9zYWZldHlfY3JpdGljYWwYCiABKAhSDnNhZmV0eUNyaXRpY2FsImYKBEtpbmQS
+                FAoQS0lORF9VTlNQRUNJRklFRBAAEgoKBllFU19OTxABEhEKDVNJTkdMRV9DSE9JQ0UQAhITCg9NVUxUSVBMRV9DSE9JQ0UQAxIK
+                CgZOVU1CRVIQBBIICgRURVhUEAUiMAoGQ2hvaWNlEhAKA2tleRgBIAEoCVIDa2V5EhQKBWxhYmVsGAIgASgJUgVsYWJlbCJ4CgpN
+                ZWRpY2F0aW9uEg4KAmlkGAEgASgJUgJpZBISCgRuYW1lGAIgASgJUgRuYW1lEhIKBGZvcm0YAyABKAlSBGZvcm0SMgoIcHJvZHVj
+                dHMYBCADKAsyFi5tZWRleHByZXNzLnYxLlByb2R1Y3RSCHByb2R1Y3RzIoUCCgdQcm9kdWN0Eg4KAmlkGAEgASgJUgJpZBIjCg1t
+                ZWRpY2F0aW9uX2lkGAIgASgJUgxtZWRpY2F0aW9uSWQSGgoIc3RyZW5ndGgYAyABKAlSCHN0cmVuZ3RoEhoKCHF1YW50aXR5GAQg
+                ASgFUghxdWFudGl0eRIpChBwYWNrX2Rlc2NyaXB0aW9uGAUgASgJUg9wYWNrRGVzY3JpcHRpb24SKgoFcHJpY2UYBiABKAsyFC5t
+                ZWRleHByZXNzLnYxLk1vbmV5UgVwcmljZRISCgRndGluGAcgASgJUgRndGluEiIKDHJlZnJpZ2VyYXRlZBgIIAEoCFIMcmVmcmln
+                ZXJhdGVkIhwKGkxpc3REZWxpdmVyeU9wdGlvbnNSZXF1ZXN0ImcKG0xpc3REZWxpdmVyeU9wdGlvbnNSZXNwb25zZRJIChBkZWxp
+                dmVyeV9vcHRpb25zGAEgAygLMh0ubWVkZXhwcmVzcy52MS5EZWxpdmVyeU9wdGlvblIPZGVsaXZlcnlPcHRpb25zIqkCCg5EZWxp
+                dmVyeU9wdGlvbhIOCgJpZBgBIAEoCVICaWQSEgoEbmFtZRgCIAEoCVIEbmFtZRIqCgVwcmljZRgDIAEoCzIULm1lZGV4cHJlc3Mu
+                djEuTW9uZXlSBXByaWNlEjUKF3dvcmtpbmdfZGF5c190b19kZWxpdmVyGAQgASgFUhR3b3JraW5nRGF5c1RvRGVsaXZlchIuChNn
+                dWFyYW50ZWVkX25leHRfZGF5GAUgASgIUhFndWFyYW50ZWVkTmV4dERheRItChJzaWduYXR1cmVfcmVxdWlyZWQYBiABKAhSEXNp
+                Z25hdHVyZVJlcXVpcmVkEjEKFGNhcnJpZXNfcmVmcmlnZXJhdGVkGAcgASgIUhNjYXJyaWVzUmVmcmlnZXJhdGVkMsMCCg5DYXRh
+                bG9nU2VydmljZRJlCg5MaXN0VHJlYXRtZW50cxIkLm1lZGV4cHJlc3MudjEuTGlzdFRyZWF0bWVudHNSZXF1ZXN0GiUubWVkZXhw
+                cmVzcy52MS5MaXN0VHJlYXRtZW50c1Jlc3BvbnNlIgaKtRgCEAESVAoMR2V0VHJlYXRtZW50EiIubWVkZXhwcmVzcy52MS5HZXRU
+                cmVhdG1lbnRSZXF1ZXN0GhgubWVkZXhwcmVzcy52MS5UcmVhdG1lbnQiBoq1GAIQARJ0ChNMaXN0RGVsaXZlcnlPcHRpb25zEiku
+                bWVkZXhwcmVzcy52MS5MaXN0RGVsaXZlcnlPcHRpb25zUmVxdWVzdBoqLm1lZGV4cHJlc3MudjEuTGlzdERlbGl2ZXJ5T3B0aW9u
+                c1Jlc3BvbnNlIgaKtRgCEAFiBnByb3RvMw==
+                """),
+            EmbeddedFileDescriptor(
+                name: "medexpress/v1/consultation.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/options.proto"],
+                base64SerializedProto: """
+                CiBtZWRleHByZXNzL3YxL2NvbnN1bHRhdGlvbi5wcm90bxINbWVkZXhwcmVzcy52MRofZ29vZ2xlL3Byb3RvYnVmL3RpbWVzdGFt
+                cC5wcm90bxobbWVkZXhwcmVzcy92MS9vcHRpb25zLnByb3RvIlwKGFN0YXJ0Q29uc3VsdGF0aW9uUmVxdWVzdBIdCgpyZXF1ZXN0
+                X2lkGAEgASgJUglyZXF1ZXN0SWQSIQoMdHJlYXRtZW50X2lkGAIgASgJUgt0cmVhdG1lbnRJZCKtAQoTUmVjb3JkQW5zd2VyUmVx
+                dWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1ZXN0SWQSJwoPY29uc3VsdGF0aW9uX2lkGAIgASgJUg5jb25zdWx0YXRpb25J
+                ZBIfCgtxdWVzdGlvbl9pZBgDIAEoCVIKcXVlc3Rpb25JZBItCgZhbnN3ZXIYBCABKAsyFS5tZWRleHByZXNzLnYxLkFuc3dlclIG
+                YW5zd2VyIqsBCgZBbnN3ZXISFwoGeWVzX25vGAEgASgISABSBXllc05vEhgKBmNob2ljZRgCIAEoCUgAUgZjaG9pY2USNQoHY2hv
+                aWNlcxgDIAEoCzIZLm1lZGV4cHJlc3MudjEuQ2hvaWNlS2V5c0gAUgdjaG9pY2VzEhgKBm51bWJlchgEIAEoAUgAUgZudW1iZXIS
+                FAoEdGV4dBgFIAEoCUgAUgR0ZXh0QgcKBXZhbHVlIiAKCkNob2ljZUtleXMSEgoEa2V5cxgBIAMoCVIEa2V5cyKJAQoUUmVjb3Jk
+                QW5zd2VyUmVzcG9uc2USGgoIc2VxdWVuY2UYASABKANSCHNlcXVlbmNlEjsKC3JlY29yZGVkX2F0GAIgASgLMhouZ29vZ2xlLnBy
+                b3RvYnVmLlRpbWVzdGFtcFIKcmVjb3JkZWRBdBIYCgdjaGFuZ2VkGAMgASgIUgdjaGFuZ2VkImMKGVN1Ym1pdENvbnN1bHRhdGlv
+                blJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEicKD2NvbnN1bHRhdGlvbl9pZBgCIAEoCVIOY29uc3VsdGF0
+                aW9uSWQiQQoWR2V0Q29uc3VsdGF0aW9uUmVxdWVzdBInCg9jb25zdWx0YXRpb25faWQYASABKAlSDmNvbnN1bHRhdGlvbklkIroE
+                CgxDb25zdWx0YXRpb24SDgoCaWQYASABKAlSAmlkEiEKDHRyZWF0bWVudF9pZBgCIAEoCVILdHJlYXRtZW50SWQSMwoVcXVlc3Rp
+                b25uYWlyZV92ZXJzaW9uGAMgASgJUhRxdWVzdGlvbm5haXJlVmVyc2lvbhI3CgVzdGF0ZRgEIAEoDjIhLm1lZGV4cHJlc3MudjEu
+                Q29uc3VsdGF0aW9uLlN0YXRlUgVzdGF0ZRI5CgpzdGFydGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIJ
+                c3RhcnRlZEF0Ej0KDHN1Ym1pdHRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSC3N1Ym1pdHRlZEF0EjYK
+                B2Fuc3dlcnMYByADKAsyHC5tZWRleHByZXNzLnYxLkN1cnJlbnRBbnN3ZXJSB2Fuc3dlcnMSQQoKYXNzZXNzbWVudBgIIAEoCzIh
+                Lm1lZGV4cHJlc3MudjEuQ2xpbmljYWxBc3Nlc3NtZW50Ugphc3Nlc3NtZW50EkcKEWNoZWNrb3V0X2RlYWRsaW5lGAkgASgLMhou
+                Z29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIQY2hlY2tvdXREZWFkbGluZSJLCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAA
+                Eg8KC0lOX1BST0dSRVNTEAESDQoJU1VCTUlUVEVEEAISCwoHT1JERVJFRBADIrYBCg1DdXJyZW50QW5zd2VyEh8KC3F1ZXN0aW9u
+                X2lkGAEgASgJUgpxdWVzdGlvbklkEi0KBmFuc3dlchgCIAEoCzIVLm1lZGV4cHJlc3MudjEuQW5zd2VyUgZhbnN3ZXISOwoLYW5z
+                d2VyZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUgphbnN3ZXJlZEF0EhgKB2NoYW5nZXMYBCABKAVSB2No
+                YW5nZXMihgMKEkNsaW5pY2FsQXNzZXNzbWVudBIoChBydWxlX3NldF92ZXJzaW9uGAEgASgJUg5ydWxlU2V0VmVyc2lvbhI6Cgdv
+                ZmZlcmVkGAIgAygLMiAubWVkZXhwcmVzcy52MS5PZmZlcmVkTWVkaWNhdGlvblIHb2ZmZXJlZBI4CgpleGNsdXNpb25zGAMgAygL
+                MhgubWVkZXhwcmVzcy52MS5FeGNsdXNpb25SCmV4Y2x1c2lvbnMSMQoFZmxhZ3MYBCADKAsyGy5tZWRleHByZXNzLnYxLkNsaW5p
+                Y2FsRmxhZ1IFZmxhZ3MSWwoOZGVyaXZlZF92YWx1ZXMYBSADKAsyNC5tZWRleHByZXNzLnYxLkNsaW5pY2FsQXNzZXNzbWVudC5E
+                ZXJpdmVkVmFsdWVzRW50cnlSDWRlcml2ZWRWYWx1ZXMaQAoSRGVyaXZlZFZhbHVlc0VudHJ5EhAKA2tleRgBIAEoCVIDa2V5EhQK
+                BXZhbHVlGAIgASgBUgV2YWx1ZToCOAEibQoRT2ZmZXJlZE1lZGljYXRpb24SIwoNbWVkaWNhdGlvbl9pZBgBIAEoCVIMbWVkaWNh
+                dGlvbklkEhIKBG5hbWUYAiABKAlSBG5hbWUSHwoLcHJvZHVjdF9pZHMYAyADKAlSCnByb2R1Y3RJZHMiSAoJRXhjbHVzaW9uEiMK
+                DW1lZGljYXRpb25faWQYASABKAlSDG1lZGljYXRpb25JZBIWCgZyZWFzb24YAiABKAlSBnJlYXNvbiI8CgxDbGluaWNhbEZsYWcS
+                EgoEY29kZRgBIAEoCVIEY29kZRIYCgdtZXNzYWdlGAIgASgJUgdtZXNzYWdlMqEDChNDb25zdWx0YXRpb25TZXJ2aWNlEmIKEVN0
+                YXJ0Q29uc3VsdGF0aW9uEicubWVkZXhwcmVzcy52MS5TdGFydENvbnN1bHRhdGlvblJlcXVlc3QaGy5tZWRleHByZXNzLnYxLkNv
+                bnN1bHRhdGlvbiIHirUYAwoBARJgCgxSZWNvcmRBbnN3ZXISIi5tZWRleHByZXNzLnYxLlJlY29yZEFuc3dlclJlcXVlc3QaIy5t
+                ZWRleHByZXNzLnYxLlJlY29yZEFuc3dlclJlc3BvbnNlIgeKtRgDCgEBEmQKElN1Ym1pdENvbnN1bHRhdGlvbhIoLm1lZGV4cHJl
+                c3MudjEuU3VibWl0Q29uc3VsdGF0aW9uUmVxdWVzdBobLm1lZGV4cHJlc3MudjEuQ29uc3VsdGF0aW9uIgeKtRgDCgEBEl4KD0dl
+                dENvbnN1bHRhdGlvbhIlLm1lZGV4cHJlc3MudjEuR2V0Q29uc3VsdGF0aW9uUmVxdWVzdBobLm1lZGV4cHJlc3MudjEuQ29uc3Vs
+                dGF0aW9uIgeKtRgDCgEBYgZwcm90bzM=
+                """),
+            EmbeddedFileDescriptor(
+                name: "medexpress/v1/order.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
+                base64SerializedProto: """
+                ChltZWRleHByZXNzL3YxL29yZGVyLnByb3RvEg1tZWRleHByZXNzLnYxGh9nb29nbGUvcHJvdG9idWYvdGltZXN0YW1wLnByb3Rv
+                GhptZWRleHByZXNzL3YxL2NvbW1vbi5wcm90bxobbWVkZXhwcmVzcy92MS9vcHRpb25zLnByb3RvIqwBCg9HZXRRdW90ZVJlcXVl
+                c3QSJwoPY29uc3VsdGF0aW9uX2lkGAEgASgJUg5jb25zdWx0YXRpb25JZBIdCgpwcm9kdWN0X2lkGAIgASgJUglwcm9kdWN0SWQS
+                LAoSZGVsaXZlcnlfb3B0aW9uX2lkGAMgASgJUhBkZWxpdmVyeU9wdGlvbklkEiMKDWRpc2NvdW50X2NvZGUYBCABKAlSDGRpc2Nv
+                dW50Q29kZSL6AwoFUXVvdGUSLwoFbGluZXMYASADKAsyGS5tZWRleHByZXNzLnYxLlF1b3RlLkxpbmVSBWxpbmVzEjQKCm1lZGlj
+                YXRpb24YAiABKAsyFC5tZWRleHByZXNzLnYxLk1vbmV5UgptZWRpY2F0aW9uEjAKCGRpc2NvdW50GAMgASgLMhQubWVkZXhwcmVz
+                cy52MS5Nb25leVIIZGlzY291bnQSMAoIZGVsaXZlcnkYBCABKAsyFC5tZWRleHByZXNzLnYxLk1vbmV5UghkZWxpdmVyeRIqCgV0
+                b3RhbBgFIAEoCzIULm1lZGV4cHJlc3MudjEuTW9uZXlSBXRvdGFsEiMKDWRpc2NvdW50X2NvZGUYBiABKAlSDGRpc2NvdW50Q29k
+                ZRrUAQoETGluZRIyCgRraW5kGAEgASgOMh4ubWVkZXhwcmVzcy52MS5RdW90ZS5MaW5lLktpbmRSBGtpbmQSIAoLZGVzY3JpcHRp
+                b24YAiABKAlSC2Rlc2NyaXB0aW9uEiwKBmFtb3VudBgDIAEoCzIULm1lZGV4cHJlc3MudjEuTW9uZXlSBmFtb3VudCJICgRLaW5k
+                EhQKEEtJTkRfVU5TUEVDSUZJRUQQABIOCgpNRURJQ0FUSU9OEAESDAoIRElTQ09VTlQQAhIMCghERUxJVkVSWRADIsYCCg9DaGVj
+                a291dFJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEicKD2NvbnN1bHRhdGlvbl9pZBgCIAEoCVIOY29uc3Vs
+                dGF0aW9uSWQSHQoKcHJvZHVjdF9pZBgDIAEoCVIJcHJvZHVjdElkEiwKEmRlbGl2ZXJ5X29wdGlvbl9pZBgEIAEoCVIQZGVsaXZl
+                cnlPcHRpb25JZBJHChBkZWxpdmVyeV9hZGRyZXNzGAUgASgLMhwubWVkZXhwcmVzcy52MS5Qb3N0YWxBZGRyZXNzUg9kZWxpdmVy
+                eUFkZHJlc3MSIwoNZGlzY291bnRfY29kZRgGIAEoCVIMZGlzY291bnRDb2RlEjAKFHBheW1lbnRfbWV0aG9kX3Rva2VuGAcgASgJ
+                UhJwYXltZW50TWV0aG9kVG9rZW4iLAoPR2V0T3JkZXJSZXF1ZXN0EhkKCG9yZGVyX2lkGAEgASgJUgdvcmRlcklkIk8KEUxpc3RP
+                cmRlcnNSZXF1ZXN0EhsKCXBhZ2Vfc2l6ZRgBIAEoBVIIcGFnZVNpemUSHQoKcGFnZV90b2tlbhgCIAEoCVIJcGFnZVRva2VuImoK
+                Ekxpc3RPcmRlcnNSZXNwb25zZRIsCgZvcmRlcnMYASADKAsyFC5tZWRleHByZXNzLnYxLk9yZGVyUgZvcmRlcnMSJgoPbmV4dF9w
+                YWdlX3Rva2VuGAIgASgJUg1uZXh0UGFnZVRva2VuImYKEkNhbmNlbE9yZGVyUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUgly
+                ZXF1ZXN0SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSFgoGcmVhc29uGAMgASgJUgZyZWFzb24ibwoZUHJvdmlkZUluZm9y
+                bWF0aW9uUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1ZXN0SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSGAoH
+                bWVzc2FnZRgDIAEoCVIHbWVzc2FnZSLdBAoFT3JkZXISDgoCaWQYASABKAlSAmlkEicKD2NvbnN1bHRhdGlvbl9pZBgCIAEoCVIO
+                Y29uc3VsdGF0aW9uSWQSIQoMdHJlYXRtZW50X2lkGAMgASgJUgt0cmVhdG1lbnRJZBIyCgZzdGF0dXMYBCABKA4yGi5tZWRleHBy
+                ZXNzLnYxLk9yZGVyU3RhdHVzUgZzdGF0dXMSQwoOcGF5bWVudF9zdGF0dXMYBSABKA4yHC5tZWRleHByZXNzLnYxLlBheW1lbnRT
+                dGF0dXNSDXBheW1lbnRTdGF0dXMSLAoEaXRlbRgGIAEoCzIYLm1lZGV4cHJlc3MudjEuT3JkZXJJdGVtUgRpdGVtEiwKEmRlbGl2
+                ZXJ5X29wdGlvbl9pZBgHIAEoCVIQZGVsaXZlcnlPcHRpb25JZBJHChBkZWxpdmVyeV9hZGRyZXNzGAggASgLMhwubWVkZXhwcmVz
+                cy52MS5Qb3N0YWxBZGRyZXNzUg9kZWxpdmVyeUFkZHJlc3MSKgoFcHJpY2UYCSABKAsyFC5tZWRleHByZXNzLnYxLlF1b3RlUgVw
+                cmljZRI5CgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIJY3JlYXRlZEF0EjoKB2hpc3RvcnkY
+                CyADKAsyIC5tZWRleHByZXNzLnYxLk9yZGVyU3RhdHVzQ2hhbmdlUgdoaXN0b3J5EjcKCG1lc3NhZ2VzGAwgAygLMhsubWVkZXhw
+                cmVzcy52MS5PcmRlck1lc3NhZ2VSCG1lc3NhZ2VzIqEBCgxPcmRlck1lc3NhZ2USNAoLYXV0aG9yX3JvbGUYASABKA4yEy5tZWRl
+                eHByZXNzLnYxLlJvbGVSCmF1dGhvclJvbGUSGwoJYXV0aG9yX2lkGAIgASgJUghhdXRob3JJZBISCgR0ZXh0GAMgASgJUgR0ZXh0
+                EioKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFICYXQi2gEKCU9yZGVySXRlbRIdCgpwcm9kdWN0X2lkGAEg
+                ASgJUglwcm9kdWN0SWQSJwoPbWVkaWNhdGlvbl9uYW1lGAIgASgJUg5tZWRpY2F0aW9uTmFtZRIaCghzdHJlbmd0aBgDIAEoCVII
+                c3RyZW5ndGgSKQoQcGFja19kZXNjcmlwdGlvbhgEIAEoCVIPcGFja0Rlc2NyaXB0aW9uEhoKCHF1YW50aXR5GAUgASgFUghxdWFu
+                dGl0eRIiCgxyZWZyaWdlcmF0ZWQYBiABKAhSDHJlZnJpZ2VyYXRlZCKLAQoRT3JkZXJTdGF0dXNDaGFuZ2USMgoGc3RhdHVzGAEg
+                ASgOMhoubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c1IGc3RhdHVzEioKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVz
+                dGFtcFICYXQSFgoGcmVhc29uGAMgASgJUgZyZWFzb24y+wMKDE9yZGVyU2VydmljZRJJCghHZXRRdW90ZRIeLm1lZGV4cHJlc3Mu
+                djEuR2V0UXVvdGVSZXF1ZXN0GhQubWVkZXhwcmVzcy52MS5RdW90ZSIHirUYAwoBARJJCghDaGVja291dBIeLm1lZGV4cHJlc3Mu
+                djEuQ2hlY2tvdXRSZXF1ZXN0GhQubWVkZXhwcmVzcy52MS5PcmRlciIHirUYAwoBARJJCghHZXRPcmRlchIeLm1lZGV4cHJlc3Mu
+                djEuR2V0T3JkZXJSZXF1ZXN0GhQubWVkZXhwcmVzcy52MS5PcmRlciIHirUYAwoBARJaCgpMaXN0T3JkZXJzEiAubWVkZXhwcmVz
+                cy52MS5MaXN0T3JkZXJzUmVxdWVzdBohLm1lZGV4cHJlc3MudjEuTGlzdE9yZGVyc1Jlc3BvbnNlIgeKtRgDCgEBEk8KC0NhbmNl
+                bE9yZGVyEiEubWVkZXhwcmVzcy52MS5DYW5jZWxPcmRlclJlcXVlc3QaFC5tZWRleHByZXNzLnYxLk9yZGVyIgeKtRgDCgEBEl0K
+                ElByb3ZpZGVJbmZvcm1hdGlvbhIoLm1lZGV4cHJlc3MudjEuUHJvdmlkZUluZm9ybWF0aW9uUmVxdWVzdBoULm1lZGV4cHJlc3Mu
+                djEuT3JkZXIiB4q1GAMKAQFiBnByb3RvMw==
+                """),
+            EmbeddedFileDescriptor(
+                name: "medexpress/v1/prescriber.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/consultation.proto", "medexpress/v1/options.proto", "medexpress/v1/order.proto"],
+                base64SerializedProto: """
+                Ch5tZWRleHByZXNzL3YxL3ByZXNjcmliZXIucHJvdG8SDW1lZGV4cHJlc3MudjEaH2dvb2dsZS9wcm90b2J1Zi90aW1lc3RhbXAu
+                cHJvdG8aGm1lZGV4cHJlc3MvdjEvY29tbW9uLnByb3RvGiBtZWRleHByZXNzL3YxL2NvbnN1bHRhdGlvbi5wcm90bxobbWVkZXhw
+                cmVzcy92MS9vcHRpb25zLnByb3RvGhltZWRleHByZXNzL3YxL29yZGVyLnByb3RvIncKFkxpc3RSZXZpZXdRdWV1ZVJlcXVlc3QS
+                GwoJcGFnZV9zaXplGAEgASgFUghwYWdlU2l6ZRIdCgpwYWdlX3Rva2VuGAIgASgJUglwYWdlVG9rZW4SIQoMZmxhZ2dlZF9vbmx5
+                GAMgASgIUgtmbGFnZ2VkT25seSJ8ChdMaXN0UmV2aWV3UXVldWVSZXNwb25zZRI5CgdlbnRyaWVzGAEgAygLMh8ubWVkZXhwcmVz
+                cy52MS5SZXZpZXdRdWV1ZUVudHJ5UgdlbnRyaWVzEiYKD25leHRfcGFnZV90b2tlbhgCIAEoCVINbmV4dFBhZ2VUb2tlbiL/AgoQ
+                UmV2aWV3UXVldWVFbnRyeRIZCghvcmRlcl9pZBgBIAEoCVIHb3JkZXJJZBInCg9jb25zdWx0YXRpb25faWQYAiABKAlSDmNvbnN1
+                bHRhdGlvbklkEiEKDHRyZWF0bWVudF9pZBgDIAEoCVILdHJlYXRtZW50SWQSMgoGc3RhdHVzGAQgASgOMhoubWVkZXhwcmVzcy52
+                MS5PcmRlclN0YXR1c1IGc3RhdHVzEjcKCXBsYWNlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCHBsYWNl
+                ZEF0Eh0KCmZsYWdfY291bnQYBiABKAVSCWZsYWdDb3VudBI2Chdhd2FpdGluZ19pZGVudGl0eV9jaGVjaxgHIAEoCFIVYXdhaXRp
+                bmdJZGVudGl0eUNoZWNrEkAKHGF3YWl0aW5nX3dlaWdodF92ZXJpZmljYXRpb24YCCABKAhSGmF3YWl0aW5nV2VpZ2h0VmVyaWZp
+                Y2F0aW9uIisKDkdldENhc2VSZXF1ZXN0EhkKCG9yZGVyX2lkGAEgASgJUgdvcmRlcklkIv8ECgRDYXNlEioKBW9yZGVyGAEgASgL
+                MhQubWVkZXhwcmVzcy52MS5PcmRlclIFb3JkZXISMAoHcGF0aWVudBgCIAEoCzIWLm1lZGV4cHJlc3MudjEuUGF0aWVudFIHcGF0
+                aWVudBI/Cgxjb25zdWx0YXRpb24YAyABKAsyGy5tZWRleHByZXNzLnYxLkNvbnN1bHRhdGlvblIMY29uc3VsdGF0aW9uEkUKDmFu
+                c3dlcl9oaXN0b3J5GAQgAygLMh4ubWVkZXhwcmVzcy52MS5RdWVzdGlvbkhpc3RvcnlSDWFuc3dlckhpc3RvcnkSQgoOY2hlY2tv
+                dXRfZmxhZ3MYBSADKAsyGy5tZWRleHByZXNzLnYxLkNsaW5pY2FsRmxhZ1INY2hlY2tvdXRGbGFncxJBCg12ZXJpZmljYXRpb25z
+                GAYgAygLMhsubWVkZXhwcmVzcy52MS5WZXJpZmljYXRpb25SDXZlcmlmaWNhdGlvbnMSNwoIbWVzc2FnZXMYByADKAsyGy5tZWRl
+                eHByZXNzLnYxLk9yZGVyTWVzc2FnZVIIbWVzc2FnZXMSVwoVZWFybGllcl9jb25zdWx0YXRpb25zGAggAygLMiIubWVkZXhwcmVz
+                cy52MS5FYXJsaWVyQ29uc3VsdGF0aW9uUhRlYXJsaWVyQ29uc3VsdGF0aW9ucxI2ChdpZGVudGl0eV9jaGVja19yZXF1aXJlZBgJ
+                IAEoCFIVaWRlbnRpdHlDaGVja1JlcXVpcmVkEkAKHHdlaWdodF92ZXJpZmljYXRpb25fcmVxdWlyZWQYCiABKAhSGndlaWdodFZl
+                cmlmaWNhdGlvblJlcXVpcmVkIsgCCgdQYXRpZW50Eh8KC2N1c3RvbWVyX2lkGAEgASgJUgpjdXN0b21lcklkEh0KCmdpdmVuX25h
+                bWUYAiABKAlSCWdpdmVuTmFtZRIfCgtmYW1pbHlfbmFtZRgDIAEoCVIKZmFtaWx5TmFtZRI/Cg1kYXRlX29mX2JpcnRoGAQgASgL
+                MhsubWVkZXhwcmVzcy52MS5DYWxlbmRhckRhdGVSC2RhdGVPZkJpcnRoEhsKCWFnZV95ZWFycxgFIAEoBVIIYWdlWWVhcnMSNgoH
+                YWRkcmVzcxgGIAEoCzIcLm1lZGV4cHJlc3MudjEuUG9zdGFsQWRkcmVzc1IHYWRkcmVzcxJGCg9pZGVudGl0eV9zdGF0dXMYByAB
+                KA4yHS5tZWRleHByZXNzLnYxLklkZW50aXR5U3RhdHVzUg5pZGVudGl0eVN0YXR1cyLOAQoPUXVlc3Rpb25IaXN0b3J5Eh8KC3F1
+                ZXN0aW9uX2lkGAEgASgJUgpxdWVzdGlvbklkEiMKDXF1ZXN0aW9uX3RleHQYAiABKAlSDHF1ZXN0aW9uVGV4dBInCg9zYWZldHlf
+                Y3JpdGljYWwYAyABKAhSDnNhZmV0eUNyaXRpY2FsEjIKBmV2ZW50cxgEIAMoCzIaLm1lZGV4cHJlc3MudjEuQW5zd2VyRXZlbnRS
+                BmV2ZW50cxIYCgdjaGFuZ2VkGAUgASgIUgdjaGFuZ2VkIq8BCgtBbnN3ZXJFdmVudBIaCghzZXF1ZW5jZRgBIAEoA1IIc2VxdWVu
+                Y2USLQoGYW5zd2VyGAIgASgLMhUubWVkZXhwcmVzcy52MS5BbnN3ZXJSBmFuc3dlchI7CgtyZWNvcmRlZF9hdBgDIAEoCzIaLmdv
+                b2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCnJlY29yZGVkQXQSGAoHY2hhbmdlZBgEIAEoCFIHY2hhbmdlZCLDAQoZUmVjb3JkVmVy
+                aWZpY2F0aW9uUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1ZXN0SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQS
+                OQoGbWV0aG9kGAMgASgOMiEubWVkZXhwcmVzcy52MS5WZXJpZmljYXRpb25NZXRob2RSBm1ldGhvZBIbCgl3ZWlnaHRfa2cYBCAB
+                KAFSCHdlaWdodEtnEhQKBW5vdGVzGAUgASgJUgVub3RlcyLAAgoMVmVyaWZpY2F0aW9uEicKD3ZlcmlmaWNhdGlvbl9pZBgBIAEo
+                CVIOdmVyaWZpY2F0aW9uSWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSOQoGbWV0aG9kGAMgASgOMiEubWVkZXhwcmVzcy52
+                MS5WZXJpZmljYXRpb25NZXRob2RSBm1ldGhvZBIbCgl3ZWlnaHRfa2cYBCABKAFSCHdlaWdodEtnEhQKBW5vdGVzGAUgASgJUgVu
+                b3RlcxIfCgtyZWNvcmRlZF9ieRgGIAEoCVIKcmVjb3JkZWRCeRI7CgtyZWNvcmRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1
+                Zi5UaW1lc3RhbXBSCnJlY29yZGVkQXQSIAoLaW5kZXBlbmRlbnQYCCABKAhSC2luZGVwZW5kZW50IrMCChNFYXJsaWVyQ29uc3Vs
+                dGF0aW9uEicKD2NvbnN1bHRhdGlvbl9pZBgBIAEoCVIOY29uc3VsdGF0aW9uSWQSIQoMdHJlYXRtZW50X2lkGAIgASgJUgt0cmVh
+                dG1lbnRJZBI9CgxzdWJtaXR0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUgtzdWJtaXR0ZWRBdBI3CgVz
+                dGF0ZRgEIAEoDjIhLm1lZGV4cHJlc3MudjEuQ29uc3VsdGF0aW9uLlN0YXRlUgVzdGF0ZRIZCghvcmRlcl9pZBgFIAEoCVIHb3Jk
+                ZXJJZBI9CgxvcmRlcl9zdGF0dXMYBiABKA4yGi5tZWRleHByZXNzLnYxLk9yZGVyU3RhdHVzUgtvcmRlclN0YXR1cyJhCg1SZWpl
+                Y3RSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIWCgZyZWFz
+                b24YAyABKAlSBnJlYXNvbiJvChlSZXF1ZXN0SW5mb3JtYXRpb25SZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJ
+                ZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIYCgdtZXNzYWdlGAMgASgJUgdtZXNzYWdlKnUKDklkZW50aXR5U3RhdHVzEh8K
+                G0lERU5USVRZX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKEklERU5USVRZX1VOQ0hFQ0tFRBABEhUKEUlERU5USVRZX1ZFUklGSUVE
+                EAISEwoPSURFTlRJVFlfRkFJTEVEEAMqewoSVmVyaWZpY2F0aW9uTWV0aG9kEiMKH1ZFUklGSUNBVElPTl9NRVRIT0RfVU5TUEVD
+                SUZJRUQQABIWChJWSURFT19DT05TVUxUQVRJT04QARIOCgpHUF9SRUNPUkRTEAISDQoJSU5fUEVSU09OEAMSCQoFUEhPVE8QBDLS
+                AwoRUHJlc2NyaWJlclNlcnZpY2USaQoPTGlzdFJldmlld1F1ZXVlEiUubWVkZXhwcmVzcy52MS5MaXN0UmV2aWV3UXVldWVSZXF1
+                ZXN0GiYubWVkZXhwcmVzcy52MS5MaXN0UmV2aWV3UXVldWVSZXNwb25zZSIHirUYAwoBAxJGCgdHZXRDYXNlEh0ubWVkZXhwcmVz
+                cy52MS5HZXRDYXNlUmVxdWVzdBoTLm1lZGV4cHJlc3MudjEuQ2FzZSIHirUYAwoBAxJkChJSZWNvcmRWZXJpZmljYXRpb24SKC5t
+                ZWRleHByZXNzLnYxLlJlY29yZFZlcmlmaWNhdGlvblJlcXVlc3QaGy5tZWRleHByZXNzLnYxLlZlcmlmaWNhdGlvbiIHirUYAwoB
+                AxJFCgZSZWplY3QSHC5tZWRleHByZXNzLnYxLlJlamVjdFJlcXVlc3QaFC5tZWRleHByZXNzLnYxLk9yZGVyIgeKtRgDCgEDEl0K
+                ElJlcXVlc3RJbmZvcm1hdGlvbhIoLm1lZGV4cHJlc3MudjEuUmVxdWVzdEluZm9ybWF0aW9uUmVxdWVzdBoULm1lZGV4cHJlc3Mu
+                djEuT3JkZXIiB4q1GAMKAQNiBnByb3RvMw==
+                """),
         ],
         symbols: [
             "google.protobuf.BoolValue": "google/protobuf/wrappers.proto",
@@ -560,6 +752,8 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.AdminService": "medexpress/v1/admin.proto",
             "medexpress.v1.AdminService.QueryAuditLog": "medexpress/v1/admin.proto",
             "medexpress.v1.AdminService.VerifyAuditLog": "medexpress/v1/admin.proto",
+            "medexpress.v1.Answer": "medexpress/v1/consultation.proto",
+            "medexpress.v1.AnswerEvent": "medexpress/v1/prescriber.proto",
             "medexpress.v1.AuditEntry": "medexpress/v1/admin.proto",
             "medexpress.v1.AuthRule": "medexpress/v1/options.proto",
             "medexpress.v1.AuthService": "medexpress/v1/auth.proto",
@@ -575,26 +769,106 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.BeginMfaEnrollmentRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.BeginMfaEnrollmentResponse": "medexpress/v1/auth.proto",
             "medexpress.v1.CalendarDate": "medexpress/v1/common.proto",
+            "medexpress.v1.CancelOrderRequest": "medexpress/v1/order.proto",
+            "medexpress.v1.Case": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.CatalogService": "medexpress/v1/catalog.proto",
+            "medexpress.v1.CatalogService.GetTreatment": "medexpress/v1/catalog.proto",
+            "medexpress.v1.CatalogService.ListDeliveryOptions": "medexpress/v1/catalog.proto",
+            "medexpress.v1.CatalogService.ListTreatments": "medexpress/v1/catalog.proto",
+            "medexpress.v1.CheckoutRequest": "medexpress/v1/order.proto",
+            "medexpress.v1.Choice": "medexpress/v1/catalog.proto",
+            "medexpress.v1.ChoiceKeys": "medexpress/v1/consultation.proto",
+            "medexpress.v1.ClinicalAssessment": "medexpress/v1/consultation.proto",
+            "medexpress.v1.ClinicalAssessment.DerivedValuesEntry": "medexpress/v1/consultation.proto",
+            "medexpress.v1.ClinicalFlag": "medexpress/v1/consultation.proto",
             "medexpress.v1.ConfirmMfaEnrollmentRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.ConfirmMfaEnrollmentResponse": "medexpress/v1/auth.proto",
+            "medexpress.v1.Consultation": "medexpress/v1/consultation.proto",
+            "medexpress.v1.Consultation.State": "medexpress/v1/consultation.proto",
+            "medexpress.v1.ConsultationService": "medexpress/v1/consultation.proto",
+            "medexpress.v1.ConsultationService.GetConsultation": "medexpress/v1/consultation.proto",
+            "medexpress.v1.ConsultationService.RecordAnswer": "medexpress/v1/consultation.proto",
+            "medexpress.v1.ConsultationService.StartConsultation": "medexpress/v1/consultation.proto",
+            "medexpress.v1.ConsultationService.SubmitConsultation": "medexpress/v1/consultation.proto",
             "medexpress.v1.CreateStaffRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.CreateStaffResponse": "medexpress/v1/auth.proto",
+            "medexpress.v1.CurrentAnswer": "medexpress/v1/consultation.proto",
+            "medexpress.v1.DeliveryOption": "medexpress/v1/catalog.proto",
             "medexpress.v1.DisableStaffRequest": "medexpress/v1/auth.proto",
+            "medexpress.v1.EarlierConsultation": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.Exclusion": "medexpress/v1/consultation.proto",
+            "medexpress.v1.GetCaseRequest": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.GetConsultationRequest": "medexpress/v1/consultation.proto",
+            "medexpress.v1.GetOrderRequest": "medexpress/v1/order.proto",
+            "medexpress.v1.GetQuoteRequest": "medexpress/v1/order.proto",
+            "medexpress.v1.GetTreatmentRequest": "medexpress/v1/catalog.proto",
+            "medexpress.v1.IdentityStatus": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.ListDeliveryOptionsRequest": "medexpress/v1/catalog.proto",
+            "medexpress.v1.ListDeliveryOptionsResponse": "medexpress/v1/catalog.proto",
+            "medexpress.v1.ListOrdersRequest": "medexpress/v1/order.proto",
+            "medexpress.v1.ListOrdersResponse": "medexpress/v1/order.proto",
+            "medexpress.v1.ListReviewQueueRequest": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.ListReviewQueueResponse": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.ListTreatmentsRequest": "medexpress/v1/catalog.proto",
+            "medexpress.v1.ListTreatmentsResponse": "medexpress/v1/catalog.proto",
             "medexpress.v1.LoginRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.LogoutRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.LogoutResponse": "medexpress/v1/auth.proto",
+            "medexpress.v1.Medication": "medexpress/v1/catalog.proto",
             "medexpress.v1.Money": "medexpress/v1/common.proto",
+            "medexpress.v1.OfferedMedication": "medexpress/v1/consultation.proto",
+            "medexpress.v1.Order": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderItem": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderMessage": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderService": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderService.CancelOrder": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderService.Checkout": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderService.GetOrder": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderService.GetQuote": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderService.ListOrders": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderService.ProvideInformation": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderStatus": "medexpress/v1/common.proto",
+            "medexpress.v1.OrderStatusChange": "medexpress/v1/order.proto",
+            "medexpress.v1.Patient": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.PaymentStatus": "medexpress/v1/common.proto",
             "medexpress.v1.PostalAddress": "medexpress/v1/common.proto",
+            "medexpress.v1.PrescriberService": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.PrescriberService.GetCase": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.PrescriberService.ListReviewQueue": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.PrescriberService.RecordVerification": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.PrescriberService.Reject": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.PrescriberService.RequestInformation": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.Product": "medexpress/v1/catalog.proto",
             "medexpress.v1.ProfessionalRegistration": "medexpress/v1/auth.proto",
             "medexpress.v1.ProfessionalRegistration.Body": "medexpress/v1/auth.proto",
+            "medexpress.v1.ProvideInformationRequest": "medexpress/v1/order.proto",
             "medexpress.v1.QueryAuditLogRequest": "medexpress/v1/admin.proto",
             "medexpress.v1.QueryAuditLogResponse": "medexpress/v1/admin.proto",
+            "medexpress.v1.Question": "medexpress/v1/catalog.proto",
+            "medexpress.v1.Question.Kind": "medexpress/v1/catalog.proto",
+            "medexpress.v1.QuestionHistory": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.Questionnaire": "medexpress/v1/catalog.proto",
+            "medexpress.v1.Quote": "medexpress/v1/order.proto",
+            "medexpress.v1.Quote.Line": "medexpress/v1/order.proto",
+            "medexpress.v1.Quote.Line.Kind": "medexpress/v1/order.proto",
+            "medexpress.v1.RecordAnswerRequest": "medexpress/v1/consultation.proto",
+            "medexpress.v1.RecordAnswerResponse": "medexpress/v1/consultation.proto",
+            "medexpress.v1.RecordVerificationRequest": "medexpress/v1/prescriber.proto",
             "medexpress.v1.RefreshTokenRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.RegisterCustomerRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.RegisterCustomerResponse": "medexpress/v1/auth.proto",
+            "medexpress.v1.RejectRequest": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.RequestInformationRequest": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.ReviewQueueEntry": "medexpress/v1/prescriber.proto",
             "medexpress.v1.Role": "medexpress/v1/common.proto",
             "medexpress.v1.Session": "medexpress/v1/auth.proto",
             "medexpress.v1.StaffMember": "medexpress/v1/auth.proto",
+            "medexpress.v1.StartConsultationRequest": "medexpress/v1/consultation.proto",
+            "medexpress.v1.SubmitConsultationRequest": "medexpress/v1/consultation.proto",
+            "medexpress.v1.Treatment": "medexpress/v1/catalog.proto",
+            "medexpress.v1.TreatmentSummary": "medexpress/v1/catalog.proto",
+            "medexpress.v1.Verification": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.VerificationMethod": "medexpress/v1/prescriber.proto",
             "medexpress.v1.VerifyAuditLogRequest": "medexpress/v1/admin.proto",
             "medexpress.v1.VerifyAuditLogResponse": "medexpress/v1/admin.proto",
             "medexpress.v1.VerifyCustomerIdentityRequest": "medexpress/v1/auth.proto",

@@ -70,6 +70,17 @@ public struct Grpc_Health_V1_HealthCheckResponse: ProtoMessage {
             }
         }
 
+        /// The value's name as the .proto declares it, or its number when undeclared.
+        public var protoName: String {
+            switch self {
+            case .unknown: return "UNKNOWN"
+            case .serving: return "SERVING"
+            case .notServing: return "NOT_SERVING"
+            case .serviceUnknown: return "SERVICE_UNKNOWN"
+            case .unrecognized(let value): return String(value)
+            }
+        }
+
         public static let allCases: [ServingStatus] = [.unknown, .serving, .notServing, .serviceUnknown]
     }
 

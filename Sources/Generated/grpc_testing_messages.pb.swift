@@ -28,6 +28,14 @@ public enum Grpc_Testing_PayloadType: RawRepresentable, CaseIterable, Sendable, 
         }
     }
 
+    /// The value's name as the .proto declares it, or its number when undeclared.
+    public var protoName: String {
+        switch self {
+        case .compressable: return "COMPRESSABLE"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
     public static let allCases: [Grpc_Testing_PayloadType] = [.compressable]
 }
 
@@ -60,6 +68,16 @@ public enum Grpc_Testing_GrpclbRouteType: RawRepresentable, CaseIterable, Sendab
         case .fallback: return 1
         case .backend: return 2
         case .unrecognized(let value): return value
+        }
+    }
+
+    /// The value's name as the .proto declares it, or its number when undeclared.
+    public var protoName: String {
+        switch self {
+        case .unknown: return "GRPCLB_ROUTE_TYPE_UNKNOWN"
+        case .fallback: return "GRPCLB_ROUTE_TYPE_FALLBACK"
+        case .backend: return "GRPCLB_ROUTE_TYPE_BACKEND"
+        case .unrecognized(let value): return String(value)
         }
     }
 

@@ -40,6 +40,17 @@ public enum Medexpress_Testing_V1_Color: RawRepresentable, CaseIterable, Sendabl
         }
     }
 
+    /// The value's name as the .proto declares it, or its number when undeclared.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "COLOR_UNSPECIFIED"
+        case .red: return "COLOR_RED"
+        case .green: return "COLOR_GREEN"
+        case .infrared: return "COLOR_INFRARED"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
     public static let allCases: [Medexpress_Testing_V1_Color] = [.unspecified, .red, .green, .infrared]
 }
 
@@ -301,6 +312,17 @@ public struct Medexpress_Testing_V1_Prescription: ProtoMessage {
                 case .capsule: return 2
                 case .liquid: return 3
                 case .unrecognized(let value): return value
+                }
+            }
+
+            /// The value's name as the .proto declares it, or its number when undeclared.
+            public var protoName: String {
+                switch self {
+                case .unspecified: return "FORM_UNSPECIFIED"
+                case .tablet: return "TABLET"
+                case .capsule: return "CAPSULE"
+                case .liquid: return "LIQUID"
+                case .unrecognized(let value): return String(value)
                 }
             }
 

@@ -364,6 +364,16 @@ public struct Medexpress_V1_ProfessionalRegistration: ProtoMessage {
             }
         }
 
+        /// The value's name as the .proto declares it, or its number when undeclared.
+        public var protoName: String {
+            switch self {
+            case .unspecified: return "BODY_UNSPECIFIED"
+            case .gmc: return "GMC"
+            case .gphc: return "GPHC"
+            case .unrecognized(let value): return String(value)
+            }
+        }
+
         public static let allCases: [Body] = [.unspecified, .gmc, .gphc]
     }
 
@@ -568,6 +578,16 @@ public struct Medexpress_V1_VerifyCustomerIdentityRequest: ProtoMessage {
             case .verified: return 1
             case .failed: return 2
             case .unrecognized(let value): return value
+            }
+        }
+
+        /// The value's name as the .proto declares it, or its number when undeclared.
+        public var protoName: String {
+            switch self {
+            case .unspecified: return "OUTCOME_UNSPECIFIED"
+            case .verified: return "VERIFIED"
+            case .failed: return "FAILED"
+            case .unrecognized(let value): return String(value)
             }
         }
 

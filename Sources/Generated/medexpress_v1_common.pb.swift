@@ -52,7 +52,176 @@ public enum Medexpress_V1_Role: RawRepresentable, CaseIterable, Sendable, Hashab
         }
     }
 
+    /// The value's name as the .proto declares it, or its number when undeclared.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "ROLE_UNSPECIFIED"
+        case .customer: return "CUSTOMER"
+        case .admin: return "ADMIN"
+        case .prescriber: return "PRESCRIBER"
+        case .pharmacist: return "PHARMACIST"
+        case .pharmacySystem: return "PHARMACY_SYSTEM"
+        case .courier: return "COURIER"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
     public static let allCases: [Medexpress_V1_Role] = [.unspecified, .customer, .admin, .prescriber, .pharmacist, .pharmacySystem, .courier]
+}
+
+/// Where an order is in its journey (API.md, Order states).
+public enum Medexpress_V1_OrderStatus: RawRepresentable, CaseIterable, Sendable, Hashable {
+    /// `ORDER_STATUS_UNSPECIFIED` (0).
+    case unspecified
+    /// Paid (authorised) and waiting for a prescriber.
+    case pendingClinicalApproval
+    /// The prescriber asked the customer something; the order waits.
+    case informationRequested
+    /// Prescribed: the signed prescription went to the pharmacy.
+    case approved
+    /// Not prescribed; the payment was released.
+    case rejected
+    /// `DISPENSING` (5).
+    case dispensing
+    /// Handed to the courier with a tracking number.
+    case dispatched
+    /// `IN_TRANSIT` (7).
+    case inTransit
+    /// `OUT_FOR_DELIVERY` (8).
+    case outForDelivery
+    /// `DELIVERED` (9).
+    case delivered
+    /// `DELIVERY_FAILED` (10).
+    case deliveryFailed
+    /// Returned to the pharmacy.
+    case returned
+    /// By the customer before prescribing, or when ID or information did not come in time.
+    case cancelled
+    /// A value this version of the enum does not declare, kept as received.
+    case unrecognized(Int32)
+
+    /// The proto3 default, value 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .pendingClinicalApproval
+        case 2: self = .informationRequested
+        case 3: self = .approved
+        case 4: self = .rejected
+        case 5: self = .dispensing
+        case 6: self = .dispatched
+        case 7: self = .inTransit
+        case 8: self = .outForDelivery
+        case 9: self = .delivered
+        case 10: self = .deliveryFailed
+        case 11: self = .returned
+        case 12: self = .cancelled
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .pendingClinicalApproval: return 1
+        case .informationRequested: return 2
+        case .approved: return 3
+        case .rejected: return 4
+        case .dispensing: return 5
+        case .dispatched: return 6
+        case .inTransit: return 7
+        case .outForDelivery: return 8
+        case .delivered: return 9
+        case .deliveryFailed: return 10
+        case .returned: return 11
+        case .cancelled: return 12
+        case .unrecognized(let value): return value
+        }
+    }
+
+    /// The value's name as the .proto declares it, or its number when undeclared.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "ORDER_STATUS_UNSPECIFIED"
+        case .pendingClinicalApproval: return "PENDING_CLINICAL_APPROVAL"
+        case .informationRequested: return "INFORMATION_REQUESTED"
+        case .approved: return "APPROVED"
+        case .rejected: return "REJECTED"
+        case .dispensing: return "DISPENSING"
+        case .dispatched: return "DISPATCHED"
+        case .inTransit: return "IN_TRANSIT"
+        case .outForDelivery: return "OUT_FOR_DELIVERY"
+        case .delivered: return "DELIVERED"
+        case .deliveryFailed: return "DELIVERY_FAILED"
+        case .returned: return "RETURNED"
+        case .cancelled: return "CANCELLED"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
+    public static let allCases: [Medexpress_V1_OrderStatus] = [.unspecified, .pendingClinicalApproval, .informationRequested, .approved, .rejected, .dispensing, .dispatched, .inTransit, .outForDelivery, .delivered, .deliveryFailed, .returned, .cancelled]
+}
+
+/// Where an order's payment is: facts beside the order's status.
+public enum Medexpress_V1_PaymentStatus: RawRepresentable, CaseIterable, Sendable, Hashable {
+    /// `PAYMENT_STATUS_UNSPECIFIED` (0).
+    case unspecified
+    /// Held on the card, not taken.
+    case authorized
+    /// Taken when the prescriber approved.
+    case captured
+    /// The hold was released (rejection or cancellation).
+    case released
+    /// `PARTIALLY_REFUNDED` (4).
+    case partiallyRefunded
+    /// `REFUNDED` (5).
+    case refunded
+    /// A value this version of the enum does not declare, kept as received.
+    case unrecognized(Int32)
+
+    /// The proto3 default, value 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .authorized
+        case 2: self = .captured
+        case 3: self = .released
+        case 4: self = .partiallyRefunded
+        case 5: self = .refunded
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .authorized: return 1
+        case .captured: return 2
+        case .released: return 3
+        case .partiallyRefunded: return 4
+        case .refunded: return 5
+        case .unrecognized(let value): return value
+        }
+    }
+
+    /// The value's name as the .proto declares it, or its number when undeclared.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "PAYMENT_STATUS_UNSPECIFIED"
+        case .authorized: return "AUTHORIZED"
+        case .captured: return "CAPTURED"
+        case .released: return "RELEASED"
+        case .partiallyRefunded: return "PARTIALLY_REFUNDED"
+        case .refunded: return "REFUNDED"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
+    public static let allCases: [Medexpress_V1_PaymentStatus] = [.unspecified, .authorized, .captured, .released, .partiallyRefunded, .refunded]
 }
 
 /// A calendar date with no time zone (a date of birth, say).

@@ -1,3 +1,4 @@
+import Domain
 import Generated
 import Glibc
 import MedExpress
@@ -277,6 +278,76 @@ struct CertsIssueCommand {
             let (certificatePath, keyPath) = try ClientCertificateFiles.write(issued, dataDirectory: data.dataDirectory,
                                                                               folder: "staff", name: username)
             printLine("client certificate for \(username): \(certificatePath) (key \(keyPath), mode 0600)")
+        } catch {
+            await engine.close()
+            throw error
+        }
+        await engine.close()
+    }
+}
+
+/// `medexpress discount-codes add`: offers a discount code (percentage or fixed, validity window,
+/// usage cap, first order only).
+struct DiscountCodeAddCommand {
+    let data: DataStore
+    let code: DiscountCode
+
+    init(_ rawArguments: ArraySlice<String>) throws(UsageError) {
+        var arguments = try Arguments(rawArguments, booleanFlags: ["first-order-only"])
+        data = DataStore(&arguments)
+        let percent = arguments.string("percent-off")
+        let fixed = arguments.string("fixed-off-pence")
+        let kind: DiscountCode.Kind
+        switch (percent, fixed) {
+        case (let percent?, nil):
+            guard let basisPoints = Self.basisPoints(percent) else { throw UsageError("--percent-off takes a percentage such as 26 or 12.5, got \(percent)") }
+            kind = .percentage(basisPoints: basisPoints)
+        case (nil, let fixed?):
+            guard let pence = Int64(fixed) else { throw UsageError("--fixed-off-pence takes whole pence, got \(fixed)") }
+            kind = .fixed(Pence(pence))
+        default:
+            throw UsageError("give one of --percent-off or --fixed-off-pence")
+        }
+        var maxRedemptions: Int?
+        if let text = arguments.string("max-redemptions") {
+            guard let value = Int(text) else { throw UsageError("--max-redemptions takes a number, got \(text)") }
+            maxRedemptions = value
+        }
+        let validFrom = try arguments.string("valid-from").map { text throws(UsageError) in try Self.startOfDay(text, option: "valid-from") }
+        let validUntil = try arguments.string("valid-until").map { text throws(UsageError) in try Self.startOfDay(text, option: "valid-until") }
+        do {
+            code = try DiscountCode(code: arguments.string("code", default: ""), kind: kind, validFrom: validFrom, validUntil: validUntil,
+                                    maxRedemptions: maxRedemptions, firstOrderOnly: arguments.flag("first-order-only"))
+        } catch {
+            throw UsageError("\(error)")
+        }
+        try arguments.rejectUnknown()
+    }
+
+    /// "26" → 2600, "12.5" → 1250.
+    static func basisPoints(_ text: String) -> Int? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = Int(parts[0]) else { return nil }
+        var hundredths = 0
+        if parts.count == 2 {
+            guard (1...2).contains(parts[1].count), let fraction = Int(parts[1]) else { return nil }
+            hundredths = parts[1].count == 1 ? fraction * 10 : fraction
+        }
+        return whole * 100 + hundredths
+    }
+
+    /// Midnight UK time at the start of YYYY-MM-DD.
+    static func startOfDay(_ text: String, option: String) throws(UsageError) -> Instant {
+        guard let day = CalendarDay(iso8601: text) else { throw UsageError("--\(option) takes YYYY-MM-DD, got \(text)") }
+        return UKTime.instant(of: day, hour: 0, minute: 0)
+    }
+
+    func run() async throws {
+        let log = Logger(component: "discount-codes", minimumLevel: .warning)
+        let engine = try await data.openDatabase(log: log)
+        do {
+            try await DiscountCodes(store: engine).add(code, actor: "operator", method: "medexpress discount-codes add")
+            printLine("discount code \(code.code) added: \(code.kind)\(code.firstOrderOnly ? ", first order only" : "")")
         } catch {
             await engine.close()
             throw error

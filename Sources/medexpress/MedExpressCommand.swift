@@ -20,6 +20,8 @@ struct MedExpressCommand {
       certs issue      a new client certificate for a member of staff (--username U), into DIR/staff/
       service-account add   add an integration (--name N --role PHARMACY_SYSTEM|COURIER); writes its client
                        certificate and key to DIR/service-accounts/: the certificate is its credential
+      discount-codes add   offer a discount code (--code CODE, --percent-off P or --fixed-off-pence N,
+                       [--valid-from YYYY-MM-DD] [--valid-until YYYY-MM-DD] [--max-redemptions N] [--first-order-only])
       bench-client     load a TestService server with ClientKit (--target HOST:PORT [--ca FILE --server-name NAME] [--connections N] [--concurrency C] [--duration-seconds S] [--warmup-seconds W] [--payload-bytes B]); one JSON line
 
     serve and the administration commands' options:
@@ -33,6 +35,10 @@ struct MedExpressCommand {
       --client-cert-mode MODE      none, optional or required (default optional)
       --staff-ca-cert FILE --staff-ca-key FILE   the CA CreateStaff signs staff certificates with
                                    (default: the development CA in DIR/tls when this server made it)
+      --payments local|stripe      the payment gateway (default local: Stripe's test cards, in memory, for
+                                   a laptop); stripe reads its secret key from MEDEXPRESS_STRIPE_SECRET_KEY
+      --stripe-base-url URL        Stripe's API (default https://api.stripe.com)
+      --stripe-ca FILE             CA bundle to verify Stripe's certificate with (default: system roots)
 
     interop-server options:
       --port N                     port on 127.0.0.1 (0 picks a free one)
@@ -78,6 +84,8 @@ struct MedExpressCommand {
                 try await CertsIssueCommand(arguments.dropFirst(3)).run()
             case "service-account" where arguments.count >= 3 && arguments[2] == "add":
                 try await ServiceAccountAddCommand(arguments.dropFirst(3)).run()
+            case "discount-codes" where arguments.count >= 3 && arguments[2] == "add":
+                try await DiscountCodeAddCommand(arguments.dropFirst(3)).run()
             case "bench-client": try await BenchClientCommand(arguments.dropFirst(2)).run()
             case "help", "--help", "-h":
                 printLine(usage)

@@ -1,3 +1,5 @@
+import Domain
+import Gateways
 import Glibc
 import Generated
 import MedExpress
@@ -17,7 +19,19 @@ struct ServeCommand {
     let staffCACertificateFile: String?
     let staffCAKeyFile: String?
     let clientCertificateMode: ClientCertificateMode
+    let payments: PaymentsChoice
     let options: ServerOptions
+
+    /// Which payment gateway serve talks to.
+    enum PaymentsChoice {
+        /// The built-in gateway that honours Stripe's test cards, in memory: for a laptop only.
+        case local
+        /// Stripe's REST API at `baseURL` with the secret key from the environment.
+        case stripe(baseURL: String, trustRootsFile: String?)
+    }
+
+    /// Where Stripe's secret key comes from: never the command line, which `ps` shows.
+    static let stripeKeyVariable = "MEDEXPRESS_STRIPE_SECRET_KEY"
 
     init(_ rawArguments: ArraySlice<String>) throws(UsageError) {
         var arguments = try Arguments(rawArguments, booleanFlags: ["plaintext"])
@@ -36,6 +50,13 @@ struct ServeCommand {
         case "optional": clientCertificateMode = .optional
         case "required": clientCertificateMode = .required
         case let other: throw UsageError("--client-cert-mode must be none, optional or required, got \(other)")
+        }
+        switch arguments.string("payments", default: "local") {
+        case "local": payments = .local
+        case "stripe":
+            payments = .stripe(baseURL: arguments.string("stripe-base-url", default: StripeConfiguration.defaultBaseURL),
+                               trustRootsFile: arguments.string("stripe-ca"))
+        case let other: throw UsageError("--payments must be local or stripe, got \(other)")
         }
         options = try ServerOptions(&arguments)
         try arguments.rejectUnknown()
@@ -83,6 +104,11 @@ struct ServeCommand {
             throw error
         }
         let sessions = Sessions(store: store)
+        let catalog = try Catalog.embedded()
+        let gateway = try paymentGateway(log: log)
+        let journey = Journey(store: store, vault: vault, catalog: catalog, payments: gateway)
+        let outbox = Outbox(store: store, cipher: vault.cipher, payments: gateway,
+                            log: Logger(component: "outbox", minimumLevel: options.logLevel))
         // CreateStaff signs staff certificate requests with the CA that client certificates are
         // checked against: the given one, else the development CA when this server made it.
         let pki = DevelopmentPKI(dataDirectory: dataDirectory)
@@ -97,7 +123,9 @@ struct ServeCommand {
         let health = HealthService()
         var services: [any RPCService] = [health, AuthService(store: store, vault: vault, sessions: sessions, blocking: blocking,
                                                                       staffAuthority: staffAuthority),
-                                         AdminService(store: store)]
+                                         AdminService(store: store), CatalogService(catalog: catalog),
+                                         ConsultationService(journey: journey), OrderService(journey: journey, outbox: outbox),
+                                         PrescriberService(journey: journey, outbox: outbox)]
         // Reflection lists every service served, itself included.
         let reflectionNames = [Grpc_Reflection_V1_ServerReflection.descriptor.fullName,
                                Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullName]
@@ -121,13 +149,31 @@ struct ServeCommand {
                 try? await Task.sleep(for: Self.housekeepingInterval)
             }
         }
+        // Deferred work (releasing payment holds) queued by committed changes.
+        let dispatcher = Task.detached { await outbox.run() }
         let signal = await Signals.waitForTermination()
         housekeeping.cancel()
+        dispatcher.cancel()
         await housekeeping.value
+        await dispatcher.value
         log.info("shutting down", ["signal": signal, "grace_seconds": "\(options.shutdownGrace.components.seconds)"])
         health.enterShutdown()
         await server.shutdown(grace: options.shutdownGrace)
         await blocking.close()
         await store.close()
+    }
+
+    /// The payment gateway chosen by --payments.
+    func paymentGateway(log: Logger) throws -> any PaymentGateway {
+        switch payments {
+        case .local:
+            log.warning("payments: the built-in local gateway (Stripe's test cards, kept in memory); use --payments stripe in production")
+            return LocalPaymentGateway()
+        case .stripe(let baseURL, let trustRootsFile):
+            guard let key = getenv(Self.stripeKeyVariable).map({ String(cString: $0) }), !key.isEmpty else {
+                throw UsageError("--payments stripe needs the secret key in \(Self.stripeKeyVariable)")
+            }
+            return try StripePaymentGateway(configuration: StripeConfiguration(secretKey: key, baseURL: baseURL, trustRootsFile: trustRootsFile))
+        }
     }
 }

@@ -65,6 +65,14 @@ extension FileGenerator {
                 writer.line("}")
             }
             writer.line()
+            writer.line("/// The value's name as the .proto declares it, or its number when undeclared.")
+            try writer.block("public var protoName: String") {
+                writer.line("switch self {")
+                for enumCase in primary { writer.line("case .\(enumCase.name): return \"\(enumCase.value.name)\"") }
+                writer.line("case .unrecognized(let value): return String(value)")
+                writer.line("}")
+            }
+            writer.line()
             writer.line("public static let allCases: [\(declarationName)] = [\(primary.map { "." + $0.name }.joined(separator: ", "))]")
         }
     }

@@ -13,16 +13,17 @@ import types
 
 from paths import REPO_ROOT
 
-PROTO_FILES = ("medexpress/v1/common.proto", "medexpress/v1/options.proto", "medexpress/v1/auth.proto",
-               "medexpress/v1/admin.proto")
+# Every file of the contract: a new service is covered by the contract-driven tests on arrival.
+PROTO_FILES = tuple(sorted(str(path.relative_to(REPO_ROOT / "Protos"))
+                           for path in (REPO_ROOT / "Protos" / "medexpress" / "v1").glob("*.proto")))
 
 _loaded: types.SimpleNamespace | None = None
 
 
 def load() -> types.SimpleNamespace:
-    """`auth_pb2`, `auth_pb2_grpc`, `admin_pb2`, `admin_pb2_grpc`, `common_pb2` and `options_pb2` of
-    medexpress.v1; `services`
-    lists the descriptor of every medexpress.v1 service (for tests driven by the contract)."""
+    """`<file>_pb2` and `<file>_pb2_grpc` for every medexpress.v1 file (`auth_pb2`, `order_pb2_grpc`,
+    …); `services` lists the descriptor of every medexpress.v1 service (for tests driven by the
+    contract)."""
     global _loaded
     if _loaded is not None:
         return _loaded
@@ -37,14 +38,13 @@ def load() -> types.SimpleNamespace:
     if protoc.main(arguments) != 0:
         raise RuntimeError(f"grpc_tools.protoc failed for {PROTO_FILES}")
     sys.path.insert(0, out)
-    _loaded = types.SimpleNamespace(
-        auth_pb2=importlib.import_module("medexpress.v1.auth_pb2"),
-        auth_pb2_grpc=importlib.import_module("medexpress.v1.auth_pb2_grpc"),
-        common_pb2=importlib.import_module("medexpress.v1.common_pb2"),
-        options_pb2=importlib.import_module("medexpress.v1.options_pb2"),
-        admin_pb2=importlib.import_module("medexpress.v1.admin_pb2"),
-        admin_pb2_grpc=importlib.import_module("medexpress.v1.admin_pb2_grpc"),
-    )
-    _loaded.services = [service for module in (_loaded.auth_pb2, _loaded.admin_pb2)
-                        for service in module.DESCRIPTOR.services_by_name.values()]
+    _loaded = types.SimpleNamespace()
+    messages = []
+    for proto in PROTO_FILES:
+        stem = proto.removeprefix("medexpress/v1/").removesuffix(".proto")
+        module = importlib.import_module(f"medexpress.v1.{stem}_pb2")
+        messages.append(module)
+        setattr(_loaded, f"{stem}_pb2", module)
+        setattr(_loaded, f"{stem}_pb2_grpc", importlib.import_module(f"medexpress.v1.{stem}_pb2_grpc"))
+    _loaded.services = [service for module in messages for service in module.DESCRIPTOR.services_by_name.values()]
     return _loaded

@@ -16,6 +16,10 @@
 #include "medexpress/testing/v1/codegen_test.pb-c.h"
 #include "medexpress/v1/admin.pb-c.h"
 #include "medexpress/v1/auth.pb-c.h"
+#include "medexpress/v1/catalog.pb-c.h"
 #include "medexpress/v1/common.pb-c.h"
+#include "medexpress/v1/consultation.pb-c.h"
 #include "medexpress/v1/options.pb-c.h"
+#include "medexpress/v1/order.pb-c.h"
+#include "medexpress/v1/prescriber.pb-c.h"
 #endif

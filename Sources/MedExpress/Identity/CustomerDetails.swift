@@ -41,12 +41,7 @@ struct CustomerDetails: Sendable {
         }
         phone = request.phone
         let address = request.address ?? Medexpress_V1_PostalAddress()
-        guard !address.lines.isEmpty, address.lines.count <= Self.maxAddressLines else {
-            throw Status(.invalidArgument, "address.lines: 1 to \(Self.maxAddressLines) lines are needed")
-        }
-        for line in address.lines { _ = try Self.text(line, field: "address.lines") }
-        _ = try Self.text(address.town, field: "address.town")
-        _ = try Self.text(address.postcode, field: "address.postcode")
+        try Self.checkAddress(address, field: "address")
         self.address = address
     }
 
@@ -59,6 +54,26 @@ struct CustomerDetails: Sendable {
         case .tooLong(let bytes):
             throw Status(.invalidArgument, "password: \(bytes) bytes; at most \(PasswordPolicy.maxBytes)")
         }
+    }
+
+    /// INVALID_ARGUMENT naming the field unless `address` has 1 to 6 lines, a town and a postcode.
+    static func checkAddress(_ address: Medexpress_V1_PostalAddress, field: String) throws(Status) {
+        guard !address.lines.isEmpty, address.lines.count <= Self.maxAddressLines else {
+            throw Status(.invalidArgument, "\(field).lines: 1 to \(Self.maxAddressLines) lines are needed")
+        }
+        for line in address.lines { _ = try Self.text(line, field: "\(field).lines") }
+        _ = try Self.text(address.town, field: "\(field).town")
+        _ = try Self.text(address.postcode, field: "\(field).postcode")
+    }
+
+    /// What makes two addresses the same household for the shared-address check: the postcode
+    /// without spaces and the first line's letters and digits, case-folded ("Flat 2, 10 High St"
+    /// and "flat 2 10 high st" match).
+    static func householdKey(_ address: Medexpress_V1_PostalAddress) -> String {
+        func folded(_ text: String) -> String {
+            String(String.UnicodeScalarView(text.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }))
+        }
+        return folded(address.postcode) + "|" + folded(address.lines.first ?? "")
     }
 
     private static func text(_ value: String, field: String) throws(Status) -> String {

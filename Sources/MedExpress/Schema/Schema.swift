@@ -10,6 +10,13 @@ public enum Schema {
         + ["totp_secret", "pending_totp_secret", "given_name", "family_name", "email", "address"]
             .map { EncryptedColumn(table: "staff", keyColumn: "id", column: $0) }
         + ["method", "notes"].map { EncryptedColumn(table: "customer_identity_checks", keyColumn: "id", column: $0) }
+        + [EncryptedColumn(table: "consultations", keyColumn: "id", column: "assessment"),
+           EncryptedColumn(table: "consultation_answers", keyColumn: "id", column: "answer"),
+           EncryptedColumn(table: "orders", keyColumn: "id", column: "delivery_address"),
+           EncryptedColumn(table: "outbox", keyColumn: "id", column: "payload"),
+           EncryptedColumn(table: "order_messages", keyColumn: "id", column: "text"),
+           EncryptedColumn(table: "verifications", keyColumn: "id", column: "details"),
+           EncryptedColumn(table: "staff", keyColumn: "id", column: "signing_key")]
 
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "data keys and audit log", sql: """
@@ -179,16 +186,154 @@ public enum Schema {
         Migration.portable(version: 7, name: "staff addresses", sql: """
             ALTER TABLE staff ADD COLUMN address BLOB
             """),
+        Migration.portable(version: 8, name: "consultations, answer history, discount codes, orders, messages, verifications, signing keys, outbox", sql: """
+            ALTER TABLE customers ADD COLUMN address_index BLOB;
+            CREATE INDEX customers_address_index ON customers (address_index);
+            CREATE TABLE consultations (
+                id TEXT PRIMARY KEY,
+                customer_id TEXT NOT NULL REFERENCES customers (id),
+                treatment_id TEXT NOT NULL,
+                questionnaire_version TEXT NOT NULL,
+                state INTEGER NOT NULL CHECK (state IN (1, 2, 3)),
+                outcome INTEGER NOT NULL DEFAULT 0 CHECK (outcome IN (0, 1, 2)),
+                answer_count INTEGER NOT NULL DEFAULT 0,
+                started_at_us INTEGER NOT NULL,
+                submitted_at_us INTEGER,
+                rule_set_version TEXT,
+                flag_count INTEGER NOT NULL DEFAULT 0,
+                assessment BLOB
+            );
+            CREATE INDEX consultations_customer ON consultations (customer_id, started_at_us);
+            CREATE TABLE consultation_answers (
+                id TEXT PRIMARY KEY,
+                consultation_id TEXT NOT NULL REFERENCES consultations (id),
+                seq INTEGER NOT NULL,
+                question_id TEXT NOT NULL,
+                answer BLOB NOT NULL,
+                changed INTEGER NOT NULL CHECK (changed IN (0, 1)),
+                recorded_at_us INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX consultation_answers_seq ON consultation_answers (consultation_id, seq);
+            CREATE TABLE discount_codes (
+                code TEXT PRIMARY KEY,
+                percentage_basis_points INTEGER,
+                fixed_pence INTEGER,
+                valid_from_us INTEGER,
+                valid_until_us INTEGER,
+                max_redemptions INTEGER,
+                first_order_only INTEGER NOT NULL CHECK (first_order_only IN (0, 1)),
+                redemptions INTEGER NOT NULL DEFAULT 0,
+                CHECK ((percentage_basis_points IS NULL) <> (fixed_pence IS NULL)),
+                CHECK (max_redemptions IS NULL OR redemptions <= max_redemptions)
+            );
+            CREATE TABLE orders (
+                id TEXT PRIMARY KEY,
+                customer_id TEXT NOT NULL REFERENCES customers (id),
+                consultation_id TEXT NOT NULL REFERENCES consultations (id),
+                treatment_id TEXT NOT NULL,
+                product_id TEXT NOT NULL,
+                quantity INTEGER NOT NULL CHECK (quantity > 0),
+                status INTEGER NOT NULL,
+                payment_status INTEGER NOT NULL,
+                payment_id TEXT NOT NULL,
+                payment_method_index BLOB NOT NULL,
+                delivery_option_id TEXT NOT NULL,
+                delivery_address BLOB NOT NULL,
+                medication_pence INTEGER NOT NULL CHECK (medication_pence >= 0),
+                discount_pence INTEGER NOT NULL CHECK (discount_pence >= 0 AND discount_pence <= medication_pence),
+                delivery_pence INTEGER NOT NULL CHECK (delivery_pence >= 0),
+                total_pence INTEGER NOT NULL CHECK (total_pence = medication_pence - discount_pence + delivery_pence),
+                discount_code TEXT REFERENCES discount_codes (code),
+                quote BLOB NOT NULL,
+                flag_count INTEGER NOT NULL DEFAULT 0,
+                checkout_flags BLOB NOT NULL,
+                status_changes INTEGER NOT NULL DEFAULT 1,
+                message_count INTEGER NOT NULL DEFAULT 0,
+                waiting_since_us INTEGER,
+                created_at_us INTEGER NOT NULL,
+                updated_at_us INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX orders_one_per_consultation ON orders (consultation_id);
+            CREATE INDEX orders_customer ON orders (customer_id, created_at_us);
+            CREATE INDEX orders_status ON orders (status, created_at_us);
+            CREATE INDEX orders_payment_method ON orders (payment_method_index);
+            CREATE INDEX orders_waiting ON orders (waiting_since_us) WHERE waiting_since_us IS NOT NULL;
+            CREATE TABLE order_messages (
+                id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders (id),
+                seq INTEGER NOT NULL,
+                author_id TEXT NOT NULL,
+                author_role INTEGER NOT NULL,
+                text BLOB NOT NULL,
+                at_us INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX order_messages_seq ON order_messages (order_id, seq);
+            CREATE TABLE verifications (
+                id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders (id),
+                customer_id TEXT NOT NULL REFERENCES customers (id),
+                method INTEGER NOT NULL,
+                details BLOB NOT NULL,
+                independent INTEGER NOT NULL CHECK (independent IN (0, 1)),
+                recorded_by TEXT NOT NULL,
+                recorded_at_us INTEGER NOT NULL
+            );
+            CREATE INDEX verifications_order ON verifications (order_id);
+            ALTER TABLE staff ADD COLUMN signing_key BLOB;
+            ALTER TABLE staff ADD COLUMN signing_public_key BLOB;
+            CREATE TABLE outbox (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                payload BLOB NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at_us INTEGER NOT NULL,
+                created_at_us INTEGER NOT NULL,
+                done_at_us INTEGER,
+                outcome TEXT NOT NULL DEFAULT ''
+            );
+            CREATE INDEX outbox_due ON outbox (next_attempt_at_us) WHERE done_at_us IS NULL;
+            CREATE TABLE order_status_changes (
+                order_id TEXT NOT NULL REFERENCES orders (id),
+                seq INTEGER NOT NULL,
+                status INTEGER NOT NULL,
+                at_us INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                PRIMARY KEY (order_id, seq)
+            )
+            """),
+        Migration(version: 9, name: "answer history and status history are append-only", sql: """
+            CREATE TRIGGER consultation_answers_no_delete BEFORE DELETE ON consultation_answers
+                BEGIN SELECT RAISE(ABORT, 'answer history is append-only'); END;
+            CREATE TRIGGER consultation_answers_no_rewrite
+                BEFORE UPDATE OF id, consultation_id, seq, question_id, changed, recorded_at_us ON consultation_answers
+                BEGIN SELECT RAISE(ABORT, 'answer history is append-only'); END;
+            CREATE TRIGGER order_status_changes_no_change BEFORE UPDATE ON order_status_changes
+                BEGIN SELECT RAISE(ABORT, 'order status history is append-only'); END;
+            CREATE TRIGGER order_status_changes_no_delete BEFORE DELETE ON order_status_changes
+                BEGIN SELECT RAISE(ABORT, 'order status history is append-only'); END
+            """, postgres: """
+            CREATE FUNCTION history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;
+            CREATE TRIGGER consultation_answers_no_delete BEFORE DELETE ON consultation_answers
+                FOR EACH ROW EXECUTE FUNCTION history_append_only();
+            CREATE TRIGGER consultation_answers_no_rewrite
+                BEFORE UPDATE OF id, consultation_id, seq, question_id, changed, recorded_at_us ON consultation_answers
+                FOR EACH ROW EXECUTE FUNCTION history_append_only();
+            CREATE TRIGGER order_status_changes_no_change BEFORE UPDATE OR DELETE ON order_status_changes
+                FOR EACH ROW EXECUTE FUNCTION history_append_only()
+            """),
     ]
 }
 
 extension Migration {
     /// A migration written once, in SQLite's text; PostgreSQL's is derived from the only two ways
     /// these statements differ: BYTEA for BLOB, and BIGINT for the 64-bit columns (instants in
-    /// microseconds, TOTP steps) that SQLite's INTEGER holds anyway.
+    /// microseconds, amounts in pence, TOTP steps) that SQLite's INTEGER holds anyway.
     static func portable(version: Int, name: String, sql: String) -> Migration {
         let postgres = sql.replacing(" BLOB", with: " BYTEA")
-            .replacing(/(\w+_us|totp_last_step) INTEGER/) { match in "\(match.1) BIGINT" }
+            .replacing(/(\w+_us|\w+_pence|totp_last_step) INTEGER/) { match in "\(match.1) BIGINT" }
         return Migration(version: version, name: name, sql: sql, postgres: postgres)
     }
 }

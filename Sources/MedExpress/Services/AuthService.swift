@@ -81,7 +81,7 @@ public struct AuthService: Medexpress_V1_AuthServiceProvider {
             .blob(cipher.seal(birth.encoded(), context: FieldContext(table: "customers", column: "date_of_birth", row: id))),
             seal("phone", details.phone),
             .blob(cipher.seal(details.address.encoded(), context: FieldContext(table: "customers", column: "address", row: id))),
-            .integer(now),
+            .integer(now), .blob(vault.blindIndex.index("household:" + CustomerDetails.householdKey(details.address))),
         ]
         let dialect = store.dialect
         let requestID = request.requestId
@@ -94,8 +94,8 @@ public struct AuthService: Medexpress_V1_AuthServiceProvider {
                                        response: responseBytes, now: now, in: tx)
                 try tx.execute("""
                     INSERT INTO customers (id, email_index, email, password_hash, given_name, family_name, date_of_birth,
-                                           phone, address, created_at_us)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                           phone, address, created_at_us, address_index)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                     """, values)
                 try AuditLog.append(AuditEntry(atMicroseconds: now, actor: id, role: Medexpress_V1_Role.customer.rawValue,
                                                certificateThumbprint: peer.certificate?.sha256Thumbprint ?? "",

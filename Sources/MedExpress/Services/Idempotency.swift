@@ -27,3 +27,39 @@ enum Idempotency {
             """, [.text(scope), .text(requestID), .blob(fingerprint), .blob(response), .integer(now)])
     }
 }
+
+extension Idempotency {
+    /// Runs `body` once per `requestID` in `scope`: the first call's `body` runs in a write
+    /// transaction that also records what it returned; a retry gets those bytes back without
+    /// running it again. What is recorded is kept in clear, so it must be a reference (an id)
+    /// or a response free of personal and health data.
+    static func once(scope: String, requestID: String, fingerprint: [UInt8], store: any StoreEngine, now: Int64,
+                     _ body: @escaping @Sendable (any WriteTransaction) throws -> [UInt8]) async throws -> [UInt8] {
+        if let earlier = try await earlierResponse(scope: scope, requestID: requestID, fingerprint: fingerprint, store: store) {
+            return earlier
+        }
+        do {
+            return try await store.write { tx in
+                let recorded = try body(tx)
+                try record(scope: scope, requestID: requestID, fingerprint: fingerprint, response: recorded, now: now, in: tx)
+                return recorded
+            }
+        } catch StoreError.uniqueViolation(let constraint, _) where constraint == "idempotency_keys_pkey" {
+            // The same request arrived twice at once; the other one won.
+            if let earlier = try await earlierResponse(scope: scope, requestID: requestID, fingerprint: fingerprint, store: store) {
+                return earlier
+            }
+            throw Status(.aborted, "a request with this request_id is in progress; retry")
+        }
+    }
+
+    /// INVALID_ARGUMENT unless `requestID` is a usable idempotency key.
+    static func check(_ requestID: String) throws(Status) {
+        guard !requestID.isEmpty, requestID.utf8.count <= maxRequestIDBytes else {
+            throw Status(.invalidArgument, "request_id: an idempotency key of 1 to \(maxRequestIDBytes) characters is needed")
+        }
+    }
+
+    /// The longest idempotency key accepted.
+    static let maxRequestIDBytes = 128
+}

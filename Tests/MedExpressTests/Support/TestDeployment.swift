@@ -1,4 +1,6 @@
 import ClientKit
+import Domain
+import Gateways
 import Generated
 import MedExpress
 import RPCCore
@@ -18,25 +20,44 @@ struct TestDeployment {
     let server: Server
     let channel: GRPCChannel
     let blocking: BlockingPool
+    /// The journey's clock: real time moved on by `clock.advance`.
+    let clock: TestClock
+    let payments: RecordingPaymentGateway
+    let outbox: Outbox
+    let pki: TestPKI?
     var auth: Medexpress_V1_AuthServiceClient { Medexpress_V1_AuthServiceClient(channel: channel) }
+    var catalog: Medexpress_V1_CatalogServiceClient { Medexpress_V1_CatalogServiceClient(channel: channel) }
+    var consultations: Medexpress_V1_ConsultationServiceClient { Medexpress_V1_ConsultationServiceClient(channel: channel) }
+    var orders: Medexpress_V1_OrderServiceClient { Medexpress_V1_OrderServiceClient(channel: channel) }
 
+    /// With `pki`, the server speaks TLS and accepts client certificates from its CA: staff can
+    /// sign in (`signInStaff`).
     static func start(on store: any StoreEngine, policy: SessionPolicy = SessionPolicy(),
-                      realPasswordCost: Bool = false) async throws -> TestDeployment {
+                      realPasswordCost: Bool = false, pki: TestPKI? = nil) async throws -> TestDeployment {
         let vault = try await Vault.open(master: master, store: store)
         let blocking = try await BlockingPool.start(name: "test-blocking", threadCount: 2, queueCapacity: 64)
         let sessions = Sessions(store: store, policy: policy)
         let auth = AuthService(store: store, vault: vault, sessions: sessions, blocking: blocking,
                                passwords: realPasswordCost ? PasswordHasher() : cheapPasswords)
-        let configuration = ServerConfiguration(address: SocketAddress(host: "127.0.0.1", port: 0), tls: nil, eventLoopCount: 1)
-        let server = try Server(configuration: configuration, services: [auth],
+        let clock = TestClock()
+        let payments = RecordingPaymentGateway()
+        let journey = Journey(store: store, vault: vault, catalog: try Catalog.embedded(), payments: payments,
+                              clock: { clock.now() })
+        let outbox = Outbox(store: store, cipher: vault.cipher, payments: payments, clock: { clock.now() },
+                            log: Logger(component: "outbox", minimumLevel: .error))
+        let configuration = ServerConfiguration(address: SocketAddress(host: "127.0.0.1", port: 0), tls: pki?.serverTLS, eventLoopCount: 1)
+        let services: [any RPCService] = [auth, CatalogService(catalog: journey.catalog), ConsultationService(journey: journey),
+                                          OrderService(journey: journey, outbox: outbox), PrescriberService(journey: journey, outbox: outbox)]
+        let server = try Server(configuration: configuration, services: services,
                                 interceptors: [AuthorizationInterceptor(resolver: sessions), StoreErrorInterceptor()],
                                 log: Logger(component: "test", minimumLevel: .error))
         try await server.start()
         var channelConfiguration = ChannelConfiguration()
         channelConfiguration.retryPolicy = .disabled
-        let channel = try GRPCChannel(target: SocketAddress(host: "127.0.0.1", port: server.port), tls: nil,
+        let channel = try GRPCChannel(target: SocketAddress(host: "127.0.0.1", port: server.port), tls: pki?.clientTLS(),
                                       configuration: channelConfiguration)
-        return TestDeployment(store: store, vault: vault, server: server, channel: channel, blocking: blocking)
+        return TestDeployment(store: store, vault: vault, server: server, channel: channel, blocking: blocking, clock: clock,
+                              payments: payments, outbox: outbox, pki: pki)
     }
 
     func stop() async {

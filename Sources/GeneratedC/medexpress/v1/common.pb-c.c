@@ -372,3 +372,89 @@ const ProtobufCEnumDescriptor medexpress__v1__role__descriptor =
   medexpress__v1__role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
+static const ProtobufCEnumValue medexpress__v1__order_status__enum_values_by_number[13] =
+{
+  { "ORDER_STATUS_UNSPECIFIED", "MEDEXPRESS__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED", 0 },
+  { "PENDING_CLINICAL_APPROVAL", "MEDEXPRESS__V1__ORDER_STATUS__PENDING_CLINICAL_APPROVAL", 1 },
+  { "INFORMATION_REQUESTED", "MEDEXPRESS__V1__ORDER_STATUS__INFORMATION_REQUESTED", 2 },
+  { "APPROVED", "MEDEXPRESS__V1__ORDER_STATUS__APPROVED", 3 },
+  { "REJECTED", "MEDEXPRESS__V1__ORDER_STATUS__REJECTED", 4 },
+  { "DISPENSING", "MEDEXPRESS__V1__ORDER_STATUS__DISPENSING", 5 },
+  { "DISPATCHED", "MEDEXPRESS__V1__ORDER_STATUS__DISPATCHED", 6 },
+  { "IN_TRANSIT", "MEDEXPRESS__V1__ORDER_STATUS__IN_TRANSIT", 7 },
+  { "OUT_FOR_DELIVERY", "MEDEXPRESS__V1__ORDER_STATUS__OUT_FOR_DELIVERY", 8 },
+  { "DELIVERED", "MEDEXPRESS__V1__ORDER_STATUS__DELIVERED", 9 },
+  { "DELIVERY_FAILED", "MEDEXPRESS__V1__ORDER_STATUS__DELIVERY_FAILED", 10 },
+  { "RETURNED", "MEDEXPRESS__V1__ORDER_STATUS__RETURNED", 11 },
+  { "CANCELLED", "MEDEXPRESS__V1__ORDER_STATUS__CANCELLED", 12 },
+};
+static const ProtobufCIntRange medexpress__v1__order_status__value_ranges[] = {
+{0, 0},{0, 13}
+};
+static const ProtobufCEnumValueIndex medexpress__v1__order_status__enum_values_by_name[13] =
+{
+  { "APPROVED", 3 },
+  { "CANCELLED", 12 },
+  { "DELIVERED", 9 },
+  { "DELIVERY_FAILED", 10 },
+  { "DISPATCHED", 6 },
+  { "DISPENSING", 5 },
+  { "INFORMATION_REQUESTED", 2 },
+  { "IN_TRANSIT", 7 },
+  { "ORDER_STATUS_UNSPECIFIED", 0 },
+  { "OUT_FOR_DELIVERY", 8 },
+  { "PENDING_CLINICAL_APPROVAL", 1 },
+  { "REJECTED", 4 },
+  { "RETURNED", 11 },
+};
+const ProtobufCEnumDescriptor medexpress__v1__order_status__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "medexpress.v1.OrderStatus",
+  "OrderStatus",
+  "Medexpress__V1__OrderStatus",
+  "medexpress.v1",
+  13,
+  medexpress__v1__order_status__enum_values_by_number,
+  13,
+  medexpress__v1__order_status__enum_values_by_name,
+  1,
+  medexpress__v1__order_status__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue medexpress__v1__payment_status__enum_values_by_number[6] =
+{
+  { "PAYMENT_STATUS_UNSPECIFIED", "MEDEXPRESS__V1__PAYMENT_STATUS__PAYMENT_STATUS_UNSPECIFIED", 0 },
+  { "AUTHORIZED", "MEDEXPRESS__V1__PAYMENT_STATUS__AUTHORIZED", 1 },
+  { "CAPTURED", "MEDEXPRESS__V1__PAYMENT_STATUS__CAPTURED", 2 },
+  { "RELEASED", "MEDEXPRESS__V1__PAYMENT_STATUS__RELEASED", 3 },
+  { "PARTIALLY_REFUNDED", "MEDEXPRESS__V1__PAYMENT_STATUS__PARTIALLY_REFUNDED", 4 },
+  { "REFUNDED", "MEDEXPRESS__V1__PAYMENT_STATUS__REFUNDED", 5 },
+};
+static const ProtobufCIntRange medexpress__v1__payment_status__value_ranges[] = {
+{0, 0},{0, 6}
+};
+static const ProtobufCEnumValueIndex medexpress__v1__payment_status__enum_values_by_name[6] =
+{
+  { "AUTHORIZED", 1 },
+  { "CAPTURED", 2 },
+  { "PARTIALLY_REFUNDED", 4 },
+  { "PAYMENT_STATUS_UNSPECIFIED", 0 },
+  { "REFUNDED", 5 },
+  { "RELEASED", 3 },
+};
+const ProtobufCEnumDescriptor medexpress__v1__payment_status__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "medexpress.v1.PaymentStatus",
+  "PaymentStatus",
+  "Medexpress__V1__PaymentStatus",
+  "medexpress.v1",
+  6,
+  medexpress__v1__payment_status__enum_values_by_number,
+  6,
+  medexpress__v1__payment_status__enum_values_by_name,
+  1,
+  medexpress__v1__payment_status__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};

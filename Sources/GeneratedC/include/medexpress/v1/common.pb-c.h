@@ -53,6 +53,67 @@ typedef enum _Medexpress__V1__Role {
   MEDEXPRESS__V1__ROLE__COURIER = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MEDEXPRESS__V1__ROLE)
 } Medexpress__V1__Role;
+/*
+ * Where an order is in its journey (API.md, Order states).
+ */
+typedef enum _Medexpress__V1__OrderStatus {
+  MEDEXPRESS__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED = 0,
+  /*
+   * Paid (authorised) and waiting for a prescriber.
+   */
+  MEDEXPRESS__V1__ORDER_STATUS__PENDING_CLINICAL_APPROVAL = 1,
+  /*
+   * The prescriber asked the customer something; the order waits.
+   */
+  MEDEXPRESS__V1__ORDER_STATUS__INFORMATION_REQUESTED = 2,
+  /*
+   * Prescribed: the signed prescription went to the pharmacy.
+   */
+  MEDEXPRESS__V1__ORDER_STATUS__APPROVED = 3,
+  /*
+   * Not prescribed; the payment was released.
+   */
+  MEDEXPRESS__V1__ORDER_STATUS__REJECTED = 4,
+  MEDEXPRESS__V1__ORDER_STATUS__DISPENSING = 5,
+  /*
+   * Handed to the courier with a tracking number.
+   */
+  MEDEXPRESS__V1__ORDER_STATUS__DISPATCHED = 6,
+  MEDEXPRESS__V1__ORDER_STATUS__IN_TRANSIT = 7,
+  MEDEXPRESS__V1__ORDER_STATUS__OUT_FOR_DELIVERY = 8,
+  MEDEXPRESS__V1__ORDER_STATUS__DELIVERED = 9,
+  MEDEXPRESS__V1__ORDER_STATUS__DELIVERY_FAILED = 10,
+  /*
+   * Returned to the pharmacy.
+   */
+  MEDEXPRESS__V1__ORDER_STATUS__RETURNED = 11,
+  /*
+   * By the customer before prescribing, or when ID or information did not come in time.
+   */
+  MEDEXPRESS__V1__ORDER_STATUS__CANCELLED = 12
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MEDEXPRESS__V1__ORDER_STATUS)
+} Medexpress__V1__OrderStatus;
+/*
+ * Where an order's payment is: facts beside the order's status.
+ */
+typedef enum _Medexpress__V1__PaymentStatus {
+  MEDEXPRESS__V1__PAYMENT_STATUS__PAYMENT_STATUS_UNSPECIFIED = 0,
+  /*
+   * Held on the card, not taken.
+   */
+  MEDEXPRESS__V1__PAYMENT_STATUS__AUTHORIZED = 1,
+  /*
+   * Taken when the prescriber approved.
+   */
+  MEDEXPRESS__V1__PAYMENT_STATUS__CAPTURED = 2,
+  /*
+   * The hold was released (rejection or cancellation).
+   */
+  MEDEXPRESS__V1__PAYMENT_STATUS__RELEASED = 3,
+  MEDEXPRESS__V1__PAYMENT_STATUS__PARTIALLY_REFUNDED = 4,
+  MEDEXPRESS__V1__PAYMENT_STATUS__REFUNDED = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MEDEXPRESS__V1__PAYMENT_STATUS)
+} Medexpress__V1__PaymentStatus;
 
 /* --- messages --- */
 
@@ -195,6 +256,8 @@ typedef void (*Medexpress__V1__Money_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    medexpress__v1__role__descriptor;
+extern const ProtobufCEnumDescriptor    medexpress__v1__order_status__descriptor;
+extern const ProtobufCEnumDescriptor    medexpress__v1__payment_status__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__calendar_date__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__postal_address__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__money__descriptor;

@@ -1,0 +1,72 @@
+/// Work to do outside the database once a change has committed: written in the change's own
+/// transaction, so nothing is done for a change that rolled back and nothing is lost for one
+/// that committed.
+public enum OutboxMessage: Sendable, Hashable {
+    /// Release the payment hold of an order that will not be prescribed (cancelled, rejected).
+    case releasePayment(orderID: String, paymentID: String)
+
+    /// The stored kind.
+    var kind: String {
+        switch self {
+        case .releasePayment: "payment.release"
+        }
+    }
+
+    /// What the message is about (an order id): for the audit trail and for operators.
+    var subject: String {
+        switch self {
+        case .releasePayment(let orderID, _): orderID
+        }
+    }
+
+    /// The fields, length-prefixed so that any text round-trips.
+    var payload: [UInt8] {
+        switch self {
+        case .releasePayment(let orderID, let paymentID): Self.encode([orderID, paymentID])
+        }
+    }
+
+    init(kind: String, payload: [UInt8]) throws(OutboxError) {
+        let fields = try Self.decode(payload)
+        switch (kind, fields.count) {
+        case ("payment.release", 2): self = .releasePayment(orderID: fields[0], paymentID: fields[1])
+        default: throw OutboxError.unreadable("outbox message of kind \(kind) with \(fields.count) fields")
+        }
+    }
+
+    static func encode(_ fields: [String]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for field in fields {
+            let utf8 = Array(field.utf8)
+            let count = UInt32(utf8.count)
+            bytes += [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
+            bytes += utf8
+        }
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(OutboxError) -> [String] {
+        var fields: [String] = []
+        var index = 0
+        while index < bytes.count {
+            guard index + 4 <= bytes.count else { throw OutboxError.unreadable("truncated outbox payload") }
+            let count = Int(bytes[index]) << 24 | Int(bytes[index + 1]) << 16 | Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
+            index += 4
+            guard count <= bytes.count - index else { throw OutboxError.unreadable("truncated outbox payload") }
+            fields.append(String(decoding: bytes[index..<index + count], as: UTF8.self))
+            index += count
+        }
+        return fields
+    }
+}
+
+/// A stored outbox message that cannot be read back.
+public enum OutboxError: Error, CustomStringConvertible {
+    case unreadable(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let what): "unreadable \(what)"
+        }
+    }
+}

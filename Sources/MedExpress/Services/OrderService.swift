@@ -1,0 +1,171 @@
+import Domain
+import Generated
+import RPCCore
+import Store
+import Trust
+
+/// `medexpress.v1.OrderService`: quotes, checkout, and the customer's view of their orders. A
+/// customer reaches only their own orders: anyone else's is NOT_FOUND, exactly like one that
+/// does not exist.
+public struct OrderService: Medexpress_V1_OrderServiceProvider {
+    /// The largest page of ListOrders.
+    static let maxPageSize = 100
+    static let defaultPageSize = 20
+    /// The longest payment-method token accepted (Stripe's are ~30 characters).
+    static let maxPaymentTokenBytes = 255
+    /// The longest cancellation reason kept.
+    static let maxReasonCharacters = 500
+
+    let journey: Journey
+    /// Where deferred payment calls (releasing a hold) are queued in the order's transaction.
+    let outbox: Outbox
+
+    public init(journey: Journey, outbox: Outbox) {
+        self.journey = journey
+        self.outbox = outbox
+    }
+
+    typealias Method = Medexpress_V1_OrderService.Method
+
+    public func getQuote(_ request: Medexpress_V1_GetQuoteRequest, context: ServerContext) async throws -> Medexpress_V1_Quote {
+        let caller = try context.requireCaller()
+        let now = journey.clock()
+        let cipher = journey.vault.cipher
+        let catalog = journey.catalog
+        let pricing = try await journey.store.read { tx in
+            try CheckoutPlan(consultationID: request.consultationId, productID: request.productId,
+                             deliveryOptionID: request.deliveryOptionId, discountCode: request.discountCode,
+                             customerID: caller.subjectID, now: now, catalog: catalog, cipher: cipher, in: tx)
+        }
+        return pricing.quoteMessage
+    }
+
+    public func getOrder(_ request: Medexpress_V1_GetOrderRequest, context: ServerContext) async throws -> Medexpress_V1_Order {
+        let caller = try context.requireCaller()
+        return try await order(request.orderId, ownedBy: caller.subjectID)
+    }
+
+    public func listOrders(_ request: Medexpress_V1_ListOrdersRequest, context: ServerContext) async throws
+        -> Medexpress_V1_ListOrdersResponse {
+        let caller = try context.requireCaller()
+        guard (0...Self.maxPageSize).contains(Int(request.pageSize)) else {
+            throw Status(.invalidArgument, "page_size: 1 to \(Self.maxPageSize) (0 for \(Self.defaultPageSize))")
+        }
+        let pageSize = request.pageSize == 0 ? Self.defaultPageSize : Int(request.pageSize)
+        let after = try PageToken(request.pageToken)
+        let cipher = journey.vault.cipher
+        let catalog = journey.catalog
+        let customerID = caller.subjectID
+        return try await journey.store.read { tx in
+            // Newest first; ties on the microsecond broken by id, so pages never skip or repeat.
+            let rows = try tx.query("""
+                SELECT \(OrderRecord.columns) FROM orders
+                WHERE customer_id = $1 AND (created_at_us < $2 OR (created_at_us = $2 AND id < $3))
+                ORDER BY created_at_us DESC, id DESC LIMIT $4
+                """, [.text(customerID), .integer(after?.createdAt ?? Int64.max), .text(after?.id ?? ""),
+                      .integer(Int64(pageSize + 1))])
+            var response = Medexpress_V1_ListOrdersResponse()
+            for row in rows.prefix(pageSize) {
+                response.orders.append(try OrderRecord(row, cipher: cipher).message(in: tx, catalog: catalog, cipher: cipher))
+            }
+            if rows.count > pageSize, let last = rows.prefix(pageSize).last {
+                response.nextPageToken = PageToken(createdAt: try last.int64("created_at_us"), id: try last.string("id")).text
+            }
+            return response
+        }
+    }
+
+    public func cancelOrder(_ request: Medexpress_V1_CancelOrderRequest, context: ServerContext) async throws -> Medexpress_V1_Order {
+        let caller = try context.requireCaller()
+        try Idempotency.check(request.requestId)
+        let reason = request.reason.trimmingWhitespace
+        guard reason.count <= Self.maxReasonCharacters else {
+            throw Status(.invalidArgument, "reason: at most \(Self.maxReasonCharacters) characters")
+        }
+        let customerID = caller.subjectID
+        let now = journey.clock()
+        let cipher = journey.vault.cipher
+        let outbox = outbox
+        let dialect = journey.store.dialect
+        let recorded = try await Idempotency.once(
+            scope: "CancelOrder/" + customerID, requestID: request.requestId,
+            fingerprint: journey.vault.blindIndex.index("CancelOrder:" + Hex.encode(request.encoded())),
+            store: journey.store, now: now) { tx in
+            let order = try OrderRecord.require(request.orderId, ownedBy: customerID, in: tx, cipher: cipher)
+            // The hold is released after the commit, through the outbox: were the release sent
+            // first, a rolled-back cancellation would leave an order without its payment.
+            _ = try order.transition(.cancelByCustomer, actor: customerID,
+                                     reason: reason.isEmpty ? "cancelled by the customer" : "cancelled by the customer: \(reason)",
+                                     now: now, in: tx)
+            try outbox.enqueue(.releasePayment(orderID: order.id, paymentID: order.paymentID), now: now, in: tx)
+            try AuditLog.append(AuditEntry(caller, at: now, method: Method.cancelOrder.descriptor.path, resource: order.id,
+                                           action: "order.cancelled", detail: "by customer"),
+                                in: tx, dialect: dialect)
+            return Array(order.id.utf8)
+        }
+        return try await order(String(decoding: recorded, as: UTF8.self), ownedBy: customerID)
+    }
+
+    public func provideInformation(_ request: Medexpress_V1_ProvideInformationRequest, context: ServerContext) async throws
+        -> Medexpress_V1_Order {
+        let caller = try context.requireCaller()
+        try Idempotency.check(request.requestId)
+        let text = request.message.trimmingWhitespace
+        guard !text.isEmpty, text.count <= PrescriberService.maxTextCharacters else {
+            throw Status(.invalidArgument, "message: the answer for the prescriber, 1 to \(PrescriberService.maxTextCharacters) characters")
+        }
+        let customerID = caller.subjectID
+        let now = journey.clock()
+        let cipher = journey.vault.cipher
+        let dialect = journey.store.dialect
+        let recorded = try await Idempotency.once(
+            scope: "ProvideInformation/" + customerID, requestID: request.requestId,
+            fingerprint: journey.vault.blindIndex.index("ProvideInformation:" + Hex.encode(request.encoded())),
+            store: journey.store, now: now) { tx in
+            let order = try OrderRecord.require(request.orderId, ownedBy: customerID, in: tx, cipher: cipher)
+            _ = try order.transition(.informationSupplied, actor: customerID, reason: "the customer answered; back with the prescriber",
+                                     now: now, in: tx)
+            try OrderRecord.require(order.id, ownedBy: customerID, in: tx, cipher: cipher)
+                .appendMessage(text, author: caller, now: now, in: tx, cipher: cipher)
+            try AuditLog.append(AuditEntry(caller, at: now, method: Method.provideInformation.descriptor.path, resource: order.id,
+                                           action: "order.information_supplied"),
+                                in: tx, dialect: dialect)
+            return Array(order.id.utf8)
+        }
+        return try await order(String(decoding: recorded, as: UTF8.self), ownedBy: customerID)
+    }
+
+    /// The order as its owner sees it.
+    func order(_ id: String, ownedBy customerID: String) async throws -> Medexpress_V1_Order {
+        let cipher = journey.vault.cipher
+        let catalog = journey.catalog
+        return try await journey.store.read { tx in
+            try OrderRecord.require(id, ownedBy: customerID, in: tx, cipher: cipher).message(in: tx, catalog: catalog, cipher: cipher)
+        }
+    }
+}
+
+/// ListOrders' page token: where the previous page ended ("<created_at_us>.<order id>").
+struct PageToken {
+    let createdAt: Int64
+    let id: String
+
+    init(createdAt: Int64, id: String) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// The token `text` encodes; nil for an empty token; INVALID_ARGUMENT for one this server
+    /// did not give.
+    init?(_ text: String) throws(Status) {
+        if text.isEmpty { return nil }
+        let parts = text.split(separator: ".", maxSplits: 1)
+        guard parts.count == 2, let createdAt = Int64(parts[0]), OpaqueID.isWellFormed(String(parts[1]), prefix: .order) else {
+            throw Status(.invalidArgument, "page_token: not a token this method gave")
+        }
+        self.createdAt = createdAt
+        id = String(parts[1])
+    }
+
+    var text: String { "\(createdAt).\(id)" }
+}
