@@ -519,6 +519,35 @@ public enum EmbeddedDescriptors {
                 dGF0aW9uIgeKtRgDCgEBYgZwcm90bzM=
                 """),
             EmbeddedFileDescriptor(
+                name: "medexpress/v1/courier.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
+                base64SerializedProto: """
+                ChttZWRleHByZXNzL3YxL2NvdXJpZXIucHJvdG8SDW1lZGV4cHJlc3MudjEaH2dvb2dsZS9wcm90b2J1Zi90aW1lc3RhbXAucHJv
+                dG8aGm1lZGV4cHJlc3MvdjEvY29tbW9uLnByb3RvGhttZWRleHByZXNzL3YxL29wdGlvbnMucHJvdG8iIwohU3RyZWFtU2hpcHBp
+                bmdJbnN0cnVjdGlvbnNSZXF1ZXN0IvgDChNTaGlwcGluZ0luc3RydWN0aW9uEh8KC3NoaXBtZW50X2lkGAEgASgJUgpzaGlwbWVu
+                dElkEicKD3RyYWNraW5nX251bWJlchgCIAEoCVIOdHJhY2tpbmdOdW1iZXISIQoMc2VydmljZV9jb2RlGAMgASgJUgtzZXJ2aWNl
+                Q29kZRIlCg5yZWNpcGllbnRfbmFtZRgEIAEoCVINcmVjaXBpZW50TmFtZRJHChBkZWxpdmVyeV9hZGRyZXNzGAUgASgLMhwubWVk
+                ZXhwcmVzcy52MS5Qb3N0YWxBZGRyZXNzUg9kZWxpdmVyeUFkZHJlc3MSIgoMcmVmcmlnZXJhdGVkGAYgASgIUgxyZWZyaWdlcmF0
+                ZWQSLQoSc2lnbmF0dXJlX3JlcXVpcmVkGAcgASgIUhFzaWduYXR1cmVSZXF1aXJlZBJACg1kaXNwYXRjaF9kYXRlGAggASgLMhsu
+                bWVkZXhwcmVzcy52MS5DYWxlbmRhckRhdGVSDGRpc3BhdGNoRGF0ZRJKChJlc3RpbWF0ZWRfZGVsaXZlcnkYCSABKAsyGy5tZWRl
+                eHByZXNzLnYxLkNhbGVuZGFyRGF0ZVIRZXN0aW1hdGVkRGVsaXZlcnkSIwoNZnJvbV9zbmFwc2hvdBgKIAEoCFIMZnJvbVNuYXBz
+                aG90ItUBChpSZWNvcmRUcmFja2luZ0V2ZW50UmVxdWVzdBInCg90cmFja2luZ19udW1iZXIYASABKAlSDnRyYWNraW5nTnVtYmVy
+                Eh0KCmV2ZW50X2NvZGUYAiABKAlSCWV2ZW50Q29kZRI7CgtvY2N1cnJlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1l
+                c3RhbXBSCm9jY3VycmVkQXQSGgoIbG9jYXRpb24YBCABKAlSCGxvY2F0aW9uEhYKBnNpZ25lchgFIAEoCVIGc2lnbmVyInYKG1Jl
+                Y29yZFRyYWNraW5nRXZlbnRSZXNwb25zZRIYCgdhcHBsaWVkGAEgASgIUgdhcHBsaWVkEj0KDG9yZGVyX3N0YXR1cxgCIAEoDjIa
+                Lm1lZGV4cHJlc3MudjEuT3JkZXJTdGF0dXNSC29yZGVyU3RhdHVzIj0KEkdldFNoaXBtZW50UmVxdWVzdBInCg90cmFja2luZ19u
+                dW1iZXIYASABKAlSDnRyYWNraW5nTnVtYmVyIswBCg9Db3VyaWVyU2hpcG1lbnQSRAoLaW5zdHJ1Y3Rpb24YASABKAsyIi5tZWRl
+                eHByZXNzLnYxLlNoaXBwaW5nSW5zdHJ1Y3Rpb25SC2luc3RydWN0aW9uEj0KDG9yZGVyX3N0YXR1cxgCIAEoDjIaLm1lZGV4cHJl
+                c3MudjEuT3JkZXJTdGF0dXNSC29yZGVyU3RhdHVzEjQKBmV2ZW50cxgDIAMoCzIcLm1lZGV4cHJlc3MudjEuVHJhY2tpbmdFdmVu
+                dFIGZXZlbnRzIt4BCg1UcmFja2luZ0V2ZW50Eh0KCmV2ZW50X2NvZGUYASABKAlSCWV2ZW50Q29kZRI7CgtvY2N1cnJlZF9hdBgC
+                IAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCm9jY3VycmVkQXQSGgoIbG9jYXRpb24YAyABKAlSCGxvY2F0aW9uEhYK
+                BnNpZ25lchgEIAEoCVIGc2lnbmVyEj0KDG9yZGVyX3N0YXR1cxgFIAEoDjIaLm1lZGV4cHJlc3MudjEuT3JkZXJTdGF0dXNSC29y
+                ZGVyU3RhdHVzMuECCg5Db3VyaWVyU2VydmljZRJ9ChpTdHJlYW1TaGlwcGluZ0luc3RydWN0aW9ucxIwLm1lZGV4cHJlc3MudjEu
+                U3RyZWFtU2hpcHBpbmdJbnN0cnVjdGlvbnNSZXF1ZXN0GiIubWVkZXhwcmVzcy52MS5TaGlwcGluZ0luc3RydWN0aW9uIgeKtRgD
+                CgEGMAESdQoTUmVjb3JkVHJhY2tpbmdFdmVudBIpLm1lZGV4cHJlc3MudjEuUmVjb3JkVHJhY2tpbmdFdmVudFJlcXVlc3QaKi5t
+                ZWRleHByZXNzLnYxLlJlY29yZFRyYWNraW5nRXZlbnRSZXNwb25zZSIHirUYAwoBBhJZCgtHZXRTaGlwbWVudBIhLm1lZGV4cHJl
+                c3MudjEuR2V0U2hpcG1lbnRSZXF1ZXN0Gh4ubWVkZXhwcmVzcy52MS5Db3VyaWVyU2hpcG1lbnQiB4q1GAMKAQZiBnByb3RvMw==
+                """),
+            EmbeddedFileDescriptor(
                 name: "medexpress/v1/order.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
                 base64SerializedProto: """
                 ChltZWRleHByZXNzL3YxL29yZGVyLnByb3RvEg1tZWRleHByZXNzLnYxGh9nb29nbGUvcHJvdG9idWYvdGltZXN0YW1wLnByb3Rv
@@ -567,62 +596,145 @@ public enum EmbeddedDescriptors {
                 djEuT3JkZXIiB4q1GAMKAQFiBnByb3RvMw==
                 """),
             EmbeddedFileDescriptor(
-                name: "medexpress/v1/prescriber.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/consultation.proto", "medexpress/v1/options.proto", "medexpress/v1/order.proto"],
+                name: "medexpress/v1/pharmacy.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
+                base64SerializedProto: """
+                ChxtZWRleHByZXNzL3YxL3BoYXJtYWN5LnByb3RvEg1tZWRleHByZXNzLnYxGh9nb29nbGUvcHJvdG9idWYvdGltZXN0YW1wLnBy
+                b3RvGhptZWRleHByZXNzL3YxL2NvbW1vbi5wcm90bxobbWVkZXhwcmVzcy92MS9vcHRpb25zLnByb3RvIrUHCgxQcmVzY3JpcHRp
+                b24SDgoCaWQYASABKAlSAmlkEhkKCG9yZGVyX2lkGAIgASgJUgdvcmRlcklkEjcKCWlzc3VlZF9hdBgDIAEoCzIaLmdvb2dsZS5w
+                cm90b2J1Zi5UaW1lc3RhbXBSCGlzc3VlZEF0Ei8KBGRhdGUYBCABKAsyGy5tZWRleHByZXNzLnYxLkNhbGVuZGFyRGF0ZVIEZGF0
+                ZRI8Cgt2YWxpZF91bnRpbBgFIAEoCzIbLm1lZGV4cHJlc3MudjEuQ2FsZW5kYXJEYXRlUgp2YWxpZFVudGlsEicKD3ByZXNjcmli
+                ZXJfbmFtZRgGIAEoCVIOcHJlc2NyaWJlck5hbWUSSwoScHJlc2NyaWJlcl9hZGRyZXNzGAcgASgLMhwubWVkZXhwcmVzcy52MS5Q
+                b3N0YWxBZGRyZXNzUhFwcmVzY3JpYmVyQWRkcmVzcxIzChVwcmVzY3JpYmVyX3Byb2Zlc3Npb24YCCABKAlSFHByZXNjcmliZXJQ
+                cm9mZXNzaW9uEikKEHJlZ2lzdGVyaW5nX2JvZHkYCSABKAlSD3JlZ2lzdGVyaW5nQm9keRIvChNyZWdpc3RyYXRpb25fbnVtYmVy
+                GAogASgJUhJyZWdpc3RyYXRpb25OdW1iZXISIQoMcGF0aWVudF9uYW1lGAsgASgJUgtwYXRpZW50TmFtZRJFCg9wYXRpZW50X2Fk
+                ZHJlc3MYDCABKAsyHC5tZWRleHByZXNzLnYxLlBvc3RhbEFkZHJlc3NSDnBhdGllbnRBZGRyZXNzEk4KFXBhdGllbnRfZGF0ZV9v
+                Zl9iaXJ0aBgNIAEoCzIbLm1lZGV4cHJlc3MudjEuQ2FsZW5kYXJEYXRlUhJwYXRpZW50RGF0ZU9mQmlydGgSIwoNbWVkaWNpbmVf
+                bmFtZRgOIAEoCVIMbWVkaWNpbmVOYW1lEhoKCHN0cmVuZ3RoGA8gASgJUghzdHJlbmd0aBISCgRmb3JtGBAgASgJUgRmb3JtEhoK
+                CHF1YW50aXR5GBEgASgFUghxdWFudGl0eRIpChBwYWNrX2Rlc2NyaXB0aW9uGBIgASgJUg9wYWNrRGVzY3JpcHRpb24SHgoKZGly
+                ZWN0aW9ucxgTIAEoCVIKZGlyZWN0aW9ucxIdCgpwcm9kdWN0X2lkGBQgASgJUglwcm9kdWN0SWQSEgoEZ3RpbhgVIAEoCVIEZ3Rp
+                bhIiCgxyZWZyaWdlcmF0ZWQYFiABKAhSDHJlZnJpZ2VyYXRlZCLnAgoSU2lnbmVkUHJlc2NyaXB0aW9uEj8KDHByZXNjcmlwdGlv
+                bhgBIAEoCzIbLm1lZGV4cHJlc3MudjEuUHJlc2NyaXB0aW9uUgxwcmVzY3JpcHRpb24SLQoSY2Fub25pY2FsX2VuY29kaW5nGAIg
+                ASgMUhFjYW5vbmljYWxFbmNvZGluZxIvChNzaWduYXR1cmVfYWxnb3JpdGhtGAMgASgJUhJzaWduYXR1cmVBbGdvcml0aG0SHAoJ
+                c2lnbmF0dXJlGAQgASgMUglzaWduYXR1cmUSJAoOcHVibGljX2tleV9wZW0YBSABKAlSDHB1YmxpY0tleVBlbRItChJzaWduYXR1
+                cmVfdmVyaWZpZWQYBiABKAhSEXNpZ25hdHVyZVZlcmlmaWVkEj0KDG9yZGVyX3N0YXR1cxgHIAEoDjIaLm1lZGV4cHJlc3MudjEu
+                T3JkZXJTdGF0dXNSC29yZGVyU3RhdHVzIhwKGlN0cmVhbVByZXNjcmlwdGlvbnNSZXF1ZXN0In8KEVByZXNjcmlwdGlvbkV2ZW50
+                EkUKDHByZXNjcmlwdGlvbhgBIAEoCzIhLm1lZGV4cHJlc3MudjEuU2lnbmVkUHJlc2NyaXB0aW9uUgxwcmVzY3JpcHRpb24SIwoN
+                ZnJvbV9zbmFwc2hvdBgCIAEoCFIMZnJvbVNuYXBzaG90IigKFkdldFByZXNjcmlwdGlvblJlcXVlc3QSDgoCaWQYASABKAlSAmlk
+                IlIKFlN0YXJ0RGlzcGVuc2luZ1JlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEhkKCG9yZGVyX2lkGAIgASgJ
+                UgdvcmRlcklkIvcBChBEaXNwZW5zaW5nU3RhdHVzEhkKCG9yZGVyX2lkGAEgASgJUgdvcmRlcklkEjIKBnN0YXR1cxgCIAEoDjIa
+                Lm1lZGV4cHJlc3MudjEuT3JkZXJTdGF0dXNSBnN0YXR1cxIlCg5pdGVtc19yZXF1aXJlZBgDIAEoBVINaXRlbXNSZXF1aXJlZBIl
+                Cg5pdGVtc192ZXJpZmllZBgEIAEoBVINaXRlbXNWZXJpZmllZBJGCg5yZWdpc3Rlcl9lbnRyeRgFIAEoCzIfLm1lZGV4cHJlc3Mu
+                djEuUG9tUmVnaXN0ZXJFbnRyeVINcmVnaXN0ZXJFbnRyeSJwChFWZXJpZnlJdGVtUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJ
+                UglyZXF1ZXN0SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSIQoMc2Nhbm5lZF9ndGluGAMgASgJUgtzY2FubmVkR3RpbiJ/
+                ChJWZXJpZnlJdGVtUmVzcG9uc2USGAoHbWF0Y2hlcxgBIAEoCFIHbWF0Y2hlcxIWCgZyZWFzb24YAiABKAlSBnJlYXNvbhI3CgZz
+                dGF0dXMYAyABKAsyHy5tZWRleHByZXNzLnYxLkRpc3BlbnNpbmdTdGF0dXNSBnN0YXR1cyJVChlDb21wbGV0ZURpc3BlbnNpbmdS
+                ZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZCKMBQoQUG9tUmVn
+                aXN0ZXJFbnRyeRIZCghlbnRyeV9pZBgBIAEoCVIHZW50cnlJZBI8CgtzdXBwbHlfZGF0ZRgCIAEoCzIbLm1lZGV4cHJlc3MudjEu
+                Q2FsZW5kYXJEYXRlUgpzdXBwbHlEYXRlEiMKDW1lZGljaW5lX25hbWUYAyABKAlSDG1lZGljaW5lTmFtZRIaCghxdWFudGl0eRgE
+                IAEoBVIIcXVhbnRpdHkSEgoEZm9ybRgFIAEoCVIEZm9ybRIaCghzdHJlbmd0aBgGIAEoCVIIc3RyZW5ndGgSJwoPcHJlc2NyaWJl
+                cl9uYW1lGAcgASgJUg5wcmVzY3JpYmVyTmFtZRJLChJwcmVzY3JpYmVyX2FkZHJlc3MYCCABKAsyHC5tZWRleHByZXNzLnYxLlBv
+                c3RhbEFkZHJlc3NSEXByZXNjcmliZXJBZGRyZXNzEiEKDHBhdGllbnRfbmFtZRgJIAEoCVILcGF0aWVudE5hbWUSRQoPcGF0aWVu
+                dF9hZGRyZXNzGAogASgLMhwubWVkZXhwcmVzcy52MS5Qb3N0YWxBZGRyZXNzUg5wYXRpZW50QWRkcmVzcxJIChFwcmVzY3JpcHRp
+                b25fZGF0ZRgLIAEoCzIbLm1lZGV4cHJlc3MudjEuQ2FsZW5kYXJEYXRlUhBwcmVzY3JpcHRpb25EYXRlEicKD3ByZXNjcmlwdGlv
+                bl9pZBgMIAEoCVIOcHJlc2NyaXB0aW9uSWQSHwoLc3VwcGxpZWRfYnkYDSABKAlSCnN1cHBsaWVkQnkSOgoKa2VlcF91bnRpbBgO
+                IAEoCzIbLm1lZGV4cHJlc3MudjEuQ2FsZW5kYXJEYXRlUglrZWVwVW50aWwidAoVQ3JlYXRlU2hpcG1lbnRSZXF1ZXN0Eh0KCnJl
+                cXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIhCgx3ZWlnaHRfZ3JhbXMYAyABKAVS
+                C3dlaWdodEdyYW1zIuEDCghTaGlwbWVudBIOCgJpZBgBIAEoCVICaWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSJwoPdHJh
+                Y2tpbmdfbnVtYmVyGAMgASgJUg50cmFja2luZ051bWJlchIhCgx0cmFja2luZ191cmwYBCABKAlSC3RyYWNraW5nVXJsEiEKDHNl
+                cnZpY2VfY29kZRgFIAEoCVILc2VydmljZUNvZGUSIgoMcmVmcmlnZXJhdGVkGAYgASgIUgxyZWZyaWdlcmF0ZWQSLQoSc2lnbmF0
+                dXJlX3JlcXVpcmVkGAcgASgIUhFzaWduYXR1cmVSZXF1aXJlZBIbCglsYWJlbF9wZGYYCCABKAxSCGxhYmVsUGRmEkAKDWRpc3Bh
+                dGNoX2RhdGUYCSABKAsyGy5tZWRleHByZXNzLnYxLkNhbGVuZGFyRGF0ZVIMZGlzcGF0Y2hEYXRlEkoKEmVzdGltYXRlZF9kZWxp
+                dmVyeRgKIAEoCzIbLm1lZGV4cHJlc3MudjEuQ2FsZW5kYXJEYXRlUhFlc3RpbWF0ZWREZWxpdmVyeRI9CgxvcmRlcl9zdGF0dXMY
+                CyABKA4yGi5tZWRleHByZXNzLnYxLk9yZGVyU3RhdHVzUgtvcmRlclN0YXR1cyIWChRMaXN0SW52ZW50b3J5UmVxdWVzdCJLChVM
+                aXN0SW52ZW50b3J5UmVzcG9uc2USMgoFaXRlbXMYASADKAsyHC5tZWRleHByZXNzLnYxLkludmVudG9yeUl0ZW1SBWl0ZW1zIscC
+                Cg1JbnZlbnRvcnlJdGVtEh0KCnByb2R1Y3RfaWQYASABKAlSCXByb2R1Y3RJZBInCg9tZWRpY2F0aW9uX25hbWUYAiABKAlSDm1l
+                ZGljYXRpb25OYW1lEhoKCHN0cmVuZ3RoGAMgASgJUghzdHJlbmd0aBIpChBwYWNrX2Rlc2NyaXB0aW9uGAQgASgJUg9wYWNrRGVz
+                Y3JpcHRpb24SEgoEZ3RpbhgFIAEoCVIEZ3RpbhIXCgdvbl9oYW5kGAYgASgFUgZvbkhhbmQSGgoIcmVzZXJ2ZWQYByABKAVSCHJl
+                c2VydmVkEhwKCWF2YWlsYWJsZRgIIAEoBVIJYXZhaWxhYmxlEi4KE2xvd19zdG9ja190aHJlc2hvbGQYCSABKAVSEWxvd1N0b2Nr
+                VGhyZXNob2xkEhAKA2xvdxgKIAEoCFIDbG93Io0BChNSZWNlaXZlU3RvY2tSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJl
+                cXVlc3RJZBIdCgpwcm9kdWN0X2lkGAIgASgJUglwcm9kdWN0SWQSGgoIcXVhbnRpdHkYAyABKAVSCHF1YW50aXR5EhwKCXJlZmVy
+                ZW5jZRgEIAEoCVIJcmVmZXJlbmNlIrIBChJBZGp1c3RTdG9ja1JlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElk
+                Eh0KCnByb2R1Y3RfaWQYAiABKAlSCXByb2R1Y3RJZBIWCgZjaGFuZ2UYAyABKAVSBmNoYW5nZRIWCgZyZWFzb24YBCABKAlSBnJl
+                YXNvbhIuChNsb3dfc3RvY2tfdGhyZXNob2xkGAUgASgFUhFsb3dTdG9ja1RocmVzaG9sZCIaChhTdHJlYW1TdG9ja0FsZXJ0c1Jl
+                cXVlc3QijwEKClN0b2NrQWxlcnQSMAoEaXRlbRgBIAEoCzIcLm1lZGV4cHJlc3MudjEuSW52ZW50b3J5SXRlbVIEaXRlbRIqCgJh
+                dBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSAmF0EiMKDWZyb21fc25hcHNob3QYAyABKAhSDGZyb21TbmFwc2hv
+                dDLxBwoPUGhhcm1hY3lTZXJ2aWNlEm4KE1N0cmVhbVByZXNjcmlwdGlvbnMSKS5tZWRleHByZXNzLnYxLlN0cmVhbVByZXNjcmlw
+                dGlvbnNSZXF1ZXN0GiAubWVkZXhwcmVzcy52MS5QcmVzY3JpcHRpb25FdmVudCIIirUYBAoCBAUwARJlCg9HZXRQcmVzY3JpcHRp
+                b24SJS5tZWRleHByZXNzLnYxLkdldFByZXNjcmlwdGlvblJlcXVlc3QaIS5tZWRleHByZXNzLnYxLlNpZ25lZFByZXNjcmlwdGlv
+                biIIirUYBAoCBAUSYwoPU3RhcnREaXNwZW5zaW5nEiUubWVkZXhwcmVzcy52MS5TdGFydERpc3BlbnNpbmdSZXF1ZXN0Gh8ubWVk
+                ZXhwcmVzcy52MS5EaXNwZW5zaW5nU3RhdHVzIgiKtRgECgIEBRJbCgpWZXJpZnlJdGVtEiAubWVkZXhwcmVzcy52MS5WZXJpZnlJ
+                dGVtUmVxdWVzdBohLm1lZGV4cHJlc3MudjEuVmVyaWZ5SXRlbVJlc3BvbnNlIgiKtRgECgIEBRJpChJDb21wbGV0ZURpc3BlbnNp
+                bmcSKC5tZWRleHByZXNzLnYxLkNvbXBsZXRlRGlzcGVuc2luZ1JlcXVlc3QaHy5tZWRleHByZXNzLnYxLkRpc3BlbnNpbmdTdGF0
+                dXMiCIq1GAQKAgQFElkKDkNyZWF0ZVNoaXBtZW50EiQubWVkZXhwcmVzcy52MS5DcmVhdGVTaGlwbWVudFJlcXVlc3QaFy5tZWRl
+                eHByZXNzLnYxLlNoaXBtZW50IgiKtRgECgIEBRJkCg1MaXN0SW52ZW50b3J5EiMubWVkZXhwcmVzcy52MS5MaXN0SW52ZW50b3J5
+                UmVxdWVzdBokLm1lZGV4cHJlc3MudjEuTGlzdEludmVudG9yeVJlc3BvbnNlIgiKtRgECgIEBRJaCgxSZWNlaXZlU3RvY2sSIi5t
+                ZWRleHByZXNzLnYxLlJlY2VpdmVTdG9ja1JlcXVlc3QaHC5tZWRleHByZXNzLnYxLkludmVudG9yeUl0ZW0iCIq1GAQKAgQFElgK
+                C0FkanVzdFN0b2NrEiEubWVkZXhwcmVzcy52MS5BZGp1c3RTdG9ja1JlcXVlc3QaHC5tZWRleHByZXNzLnYxLkludmVudG9yeUl0
+                ZW0iCIq1GAQKAgQFEmMKEVN0cmVhbVN0b2NrQWxlcnRzEicubWVkZXhwcmVzcy52MS5TdHJlYW1TdG9ja0FsZXJ0c1JlcXVlc3Qa
+                GS5tZWRleHByZXNzLnYxLlN0b2NrQWxlcnQiCIq1GAQKAgQFMAFiBnByb3RvMw==
+                """),
+            EmbeddedFileDescriptor(
+                name: "medexpress/v1/prescriber.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/consultation.proto", "medexpress/v1/options.proto", "medexpress/v1/order.proto", "medexpress/v1/pharmacy.proto"],
                 base64SerializedProto: """
                 Ch5tZWRleHByZXNzL3YxL3ByZXNjcmliZXIucHJvdG8SDW1lZGV4cHJlc3MudjEaH2dvb2dsZS9wcm90b2J1Zi90aW1lc3RhbXAu
                 cHJvdG8aGm1lZGV4cHJlc3MvdjEvY29tbW9uLnByb3RvGiBtZWRleHByZXNzL3YxL2NvbnN1bHRhdGlvbi5wcm90bxobbWVkZXhw
-                cmVzcy92MS9vcHRpb25zLnByb3RvGhltZWRleHByZXNzL3YxL29yZGVyLnByb3RvIncKFkxpc3RSZXZpZXdRdWV1ZVJlcXVlc3QS
-                GwoJcGFnZV9zaXplGAEgASgFUghwYWdlU2l6ZRIdCgpwYWdlX3Rva2VuGAIgASgJUglwYWdlVG9rZW4SIQoMZmxhZ2dlZF9vbmx5
-                GAMgASgIUgtmbGFnZ2VkT25seSJ8ChdMaXN0UmV2aWV3UXVldWVSZXNwb25zZRI5CgdlbnRyaWVzGAEgAygLMh8ubWVkZXhwcmVz
-                cy52MS5SZXZpZXdRdWV1ZUVudHJ5UgdlbnRyaWVzEiYKD25leHRfcGFnZV90b2tlbhgCIAEoCVINbmV4dFBhZ2VUb2tlbiL/AgoQ
-                UmV2aWV3UXVldWVFbnRyeRIZCghvcmRlcl9pZBgBIAEoCVIHb3JkZXJJZBInCg9jb25zdWx0YXRpb25faWQYAiABKAlSDmNvbnN1
-                bHRhdGlvbklkEiEKDHRyZWF0bWVudF9pZBgDIAEoCVILdHJlYXRtZW50SWQSMgoGc3RhdHVzGAQgASgOMhoubWVkZXhwcmVzcy52
-                MS5PcmRlclN0YXR1c1IGc3RhdHVzEjcKCXBsYWNlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCHBsYWNl
-                ZEF0Eh0KCmZsYWdfY291bnQYBiABKAVSCWZsYWdDb3VudBI2Chdhd2FpdGluZ19pZGVudGl0eV9jaGVjaxgHIAEoCFIVYXdhaXRp
-                bmdJZGVudGl0eUNoZWNrEkAKHGF3YWl0aW5nX3dlaWdodF92ZXJpZmljYXRpb24YCCABKAhSGmF3YWl0aW5nV2VpZ2h0VmVyaWZp
-                Y2F0aW9uIisKDkdldENhc2VSZXF1ZXN0EhkKCG9yZGVyX2lkGAEgASgJUgdvcmRlcklkIv8ECgRDYXNlEioKBW9yZGVyGAEgASgL
-                MhQubWVkZXhwcmVzcy52MS5PcmRlclIFb3JkZXISMAoHcGF0aWVudBgCIAEoCzIWLm1lZGV4cHJlc3MudjEuUGF0aWVudFIHcGF0
-                aWVudBI/Cgxjb25zdWx0YXRpb24YAyABKAsyGy5tZWRleHByZXNzLnYxLkNvbnN1bHRhdGlvblIMY29uc3VsdGF0aW9uEkUKDmFu
-                c3dlcl9oaXN0b3J5GAQgAygLMh4ubWVkZXhwcmVzcy52MS5RdWVzdGlvbkhpc3RvcnlSDWFuc3dlckhpc3RvcnkSQgoOY2hlY2tv
-                dXRfZmxhZ3MYBSADKAsyGy5tZWRleHByZXNzLnYxLkNsaW5pY2FsRmxhZ1INY2hlY2tvdXRGbGFncxJBCg12ZXJpZmljYXRpb25z
-                GAYgAygLMhsubWVkZXhwcmVzcy52MS5WZXJpZmljYXRpb25SDXZlcmlmaWNhdGlvbnMSNwoIbWVzc2FnZXMYByADKAsyGy5tZWRl
-                eHByZXNzLnYxLk9yZGVyTWVzc2FnZVIIbWVzc2FnZXMSVwoVZWFybGllcl9jb25zdWx0YXRpb25zGAggAygLMiIubWVkZXhwcmVz
-                cy52MS5FYXJsaWVyQ29uc3VsdGF0aW9uUhRlYXJsaWVyQ29uc3VsdGF0aW9ucxI2ChdpZGVudGl0eV9jaGVja19yZXF1aXJlZBgJ
-                IAEoCFIVaWRlbnRpdHlDaGVja1JlcXVpcmVkEkAKHHdlaWdodF92ZXJpZmljYXRpb25fcmVxdWlyZWQYCiABKAhSGndlaWdodFZl
-                cmlmaWNhdGlvblJlcXVpcmVkIsgCCgdQYXRpZW50Eh8KC2N1c3RvbWVyX2lkGAEgASgJUgpjdXN0b21lcklkEh0KCmdpdmVuX25h
-                bWUYAiABKAlSCWdpdmVuTmFtZRIfCgtmYW1pbHlfbmFtZRgDIAEoCVIKZmFtaWx5TmFtZRI/Cg1kYXRlX29mX2JpcnRoGAQgASgL
-                MhsubWVkZXhwcmVzcy52MS5DYWxlbmRhckRhdGVSC2RhdGVPZkJpcnRoEhsKCWFnZV95ZWFycxgFIAEoBVIIYWdlWWVhcnMSNgoH
-                YWRkcmVzcxgGIAEoCzIcLm1lZGV4cHJlc3MudjEuUG9zdGFsQWRkcmVzc1IHYWRkcmVzcxJGCg9pZGVudGl0eV9zdGF0dXMYByAB
-                KA4yHS5tZWRleHByZXNzLnYxLklkZW50aXR5U3RhdHVzUg5pZGVudGl0eVN0YXR1cyLOAQoPUXVlc3Rpb25IaXN0b3J5Eh8KC3F1
-                ZXN0aW9uX2lkGAEgASgJUgpxdWVzdGlvbklkEiMKDXF1ZXN0aW9uX3RleHQYAiABKAlSDHF1ZXN0aW9uVGV4dBInCg9zYWZldHlf
-                Y3JpdGljYWwYAyABKAhSDnNhZmV0eUNyaXRpY2FsEjIKBmV2ZW50cxgEIAMoCzIaLm1lZGV4cHJlc3MudjEuQW5zd2VyRXZlbnRS
-                BmV2ZW50cxIYCgdjaGFuZ2VkGAUgASgIUgdjaGFuZ2VkIq8BCgtBbnN3ZXJFdmVudBIaCghzZXF1ZW5jZRgBIAEoA1IIc2VxdWVu
-                Y2USLQoGYW5zd2VyGAIgASgLMhUubWVkZXhwcmVzcy52MS5BbnN3ZXJSBmFuc3dlchI7CgtyZWNvcmRlZF9hdBgDIAEoCzIaLmdv
-                b2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCnJlY29yZGVkQXQSGAoHY2hhbmdlZBgEIAEoCFIHY2hhbmdlZCLDAQoZUmVjb3JkVmVy
-                aWZpY2F0aW9uUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1ZXN0SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQS
+                cmVzcy92MS9vcHRpb25zLnByb3RvGhltZWRleHByZXNzL3YxL29yZGVyLnByb3RvGhxtZWRleHByZXNzL3YxL3BoYXJtYWN5LnBy
+                b3RvIncKFkxpc3RSZXZpZXdRdWV1ZVJlcXVlc3QSGwoJcGFnZV9zaXplGAEgASgFUghwYWdlU2l6ZRIdCgpwYWdlX3Rva2VuGAIg
+                ASgJUglwYWdlVG9rZW4SIQoMZmxhZ2dlZF9vbmx5GAMgASgIUgtmbGFnZ2VkT25seSJ8ChdMaXN0UmV2aWV3UXVldWVSZXNwb25z
+                ZRI5CgdlbnRyaWVzGAEgAygLMh8ubWVkZXhwcmVzcy52MS5SZXZpZXdRdWV1ZUVudHJ5UgdlbnRyaWVzEiYKD25leHRfcGFnZV90
+                b2tlbhgCIAEoCVINbmV4dFBhZ2VUb2tlbiL/AgoQUmV2aWV3UXVldWVFbnRyeRIZCghvcmRlcl9pZBgBIAEoCVIHb3JkZXJJZBIn
+                Cg9jb25zdWx0YXRpb25faWQYAiABKAlSDmNvbnN1bHRhdGlvbklkEiEKDHRyZWF0bWVudF9pZBgDIAEoCVILdHJlYXRtZW50SWQS
+                MgoGc3RhdHVzGAQgASgOMhoubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c1IGc3RhdHVzEjcKCXBsYWNlZF9hdBgFIAEoCzIaLmdv
+                b2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCHBsYWNlZEF0Eh0KCmZsYWdfY291bnQYBiABKAVSCWZsYWdDb3VudBI2Chdhd2FpdGlu
+                Z19pZGVudGl0eV9jaGVjaxgHIAEoCFIVYXdhaXRpbmdJZGVudGl0eUNoZWNrEkAKHGF3YWl0aW5nX3dlaWdodF92ZXJpZmljYXRp
+                b24YCCABKAhSGmF3YWl0aW5nV2VpZ2h0VmVyaWZpY2F0aW9uIisKDkdldENhc2VSZXF1ZXN0EhkKCG9yZGVyX2lkGAEgASgJUgdv
+                cmRlcklkIv8ECgRDYXNlEioKBW9yZGVyGAEgASgLMhQubWVkZXhwcmVzcy52MS5PcmRlclIFb3JkZXISMAoHcGF0aWVudBgCIAEo
+                CzIWLm1lZGV4cHJlc3MudjEuUGF0aWVudFIHcGF0aWVudBI/Cgxjb25zdWx0YXRpb24YAyABKAsyGy5tZWRleHByZXNzLnYxLkNv
+                bnN1bHRhdGlvblIMY29uc3VsdGF0aW9uEkUKDmFuc3dlcl9oaXN0b3J5GAQgAygLMh4ubWVkZXhwcmVzcy52MS5RdWVzdGlvbkhp
+                c3RvcnlSDWFuc3dlckhpc3RvcnkSQgoOY2hlY2tvdXRfZmxhZ3MYBSADKAsyGy5tZWRleHByZXNzLnYxLkNsaW5pY2FsRmxhZ1IN
+                Y2hlY2tvdXRGbGFncxJBCg12ZXJpZmljYXRpb25zGAYgAygLMhsubWVkZXhwcmVzcy52MS5WZXJpZmljYXRpb25SDXZlcmlmaWNh
+                dGlvbnMSNwoIbWVzc2FnZXMYByADKAsyGy5tZWRleHByZXNzLnYxLk9yZGVyTWVzc2FnZVIIbWVzc2FnZXMSVwoVZWFybGllcl9j
+                b25zdWx0YXRpb25zGAggAygLMiIubWVkZXhwcmVzcy52MS5FYXJsaWVyQ29uc3VsdGF0aW9uUhRlYXJsaWVyQ29uc3VsdGF0aW9u
+                cxI2ChdpZGVudGl0eV9jaGVja19yZXF1aXJlZBgJIAEoCFIVaWRlbnRpdHlDaGVja1JlcXVpcmVkEkAKHHdlaWdodF92ZXJpZmlj
+                YXRpb25fcmVxdWlyZWQYCiABKAhSGndlaWdodFZlcmlmaWNhdGlvblJlcXVpcmVkIsgCCgdQYXRpZW50Eh8KC2N1c3RvbWVyX2lk
+                GAEgASgJUgpjdXN0b21lcklkEh0KCmdpdmVuX25hbWUYAiABKAlSCWdpdmVuTmFtZRIfCgtmYW1pbHlfbmFtZRgDIAEoCVIKZmFt
+                aWx5TmFtZRI/Cg1kYXRlX29mX2JpcnRoGAQgASgLMhsubWVkZXhwcmVzcy52MS5DYWxlbmRhckRhdGVSC2RhdGVPZkJpcnRoEhsK
+                CWFnZV95ZWFycxgFIAEoBVIIYWdlWWVhcnMSNgoHYWRkcmVzcxgGIAEoCzIcLm1lZGV4cHJlc3MudjEuUG9zdGFsQWRkcmVzc1IH
+                YWRkcmVzcxJGCg9pZGVudGl0eV9zdGF0dXMYByABKA4yHS5tZWRleHByZXNzLnYxLklkZW50aXR5U3RhdHVzUg5pZGVudGl0eVN0
+                YXR1cyLOAQoPUXVlc3Rpb25IaXN0b3J5Eh8KC3F1ZXN0aW9uX2lkGAEgASgJUgpxdWVzdGlvbklkEiMKDXF1ZXN0aW9uX3RleHQY
+                AiABKAlSDHF1ZXN0aW9uVGV4dBInCg9zYWZldHlfY3JpdGljYWwYAyABKAhSDnNhZmV0eUNyaXRpY2FsEjIKBmV2ZW50cxgEIAMo
+                CzIaLm1lZGV4cHJlc3MudjEuQW5zd2VyRXZlbnRSBmV2ZW50cxIYCgdjaGFuZ2VkGAUgASgIUgdjaGFuZ2VkIq8BCgtBbnN3ZXJF
+                dmVudBIaCghzZXF1ZW5jZRgBIAEoA1IIc2VxdWVuY2USLQoGYW5zd2VyGAIgASgLMhUubWVkZXhwcmVzcy52MS5BbnN3ZXJSBmFu
+                c3dlchI7CgtyZWNvcmRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCnJlY29yZGVkQXQSGAoHY2hhbmdl
+                ZBgEIAEoCFIHY2hhbmdlZCLDAQoZUmVjb3JkVmVyaWZpY2F0aW9uUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1ZXN0
+                SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSOQoGbWV0aG9kGAMgASgOMiEubWVkZXhwcmVzcy52MS5WZXJpZmljYXRpb25N
+                ZXRob2RSBm1ldGhvZBIbCgl3ZWlnaHRfa2cYBCABKAFSCHdlaWdodEtnEhQKBW5vdGVzGAUgASgJUgVub3RlcyLAAgoMVmVyaWZp
+                Y2F0aW9uEicKD3ZlcmlmaWNhdGlvbl9pZBgBIAEoCVIOdmVyaWZpY2F0aW9uSWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQS
                 OQoGbWV0aG9kGAMgASgOMiEubWVkZXhwcmVzcy52MS5WZXJpZmljYXRpb25NZXRob2RSBm1ldGhvZBIbCgl3ZWlnaHRfa2cYBCAB
-                KAFSCHdlaWdodEtnEhQKBW5vdGVzGAUgASgJUgVub3RlcyLAAgoMVmVyaWZpY2F0aW9uEicKD3ZlcmlmaWNhdGlvbl9pZBgBIAEo
-                CVIOdmVyaWZpY2F0aW9uSWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSOQoGbWV0aG9kGAMgASgOMiEubWVkZXhwcmVzcy52
-                MS5WZXJpZmljYXRpb25NZXRob2RSBm1ldGhvZBIbCgl3ZWlnaHRfa2cYBCABKAFSCHdlaWdodEtnEhQKBW5vdGVzGAUgASgJUgVu
-                b3RlcxIfCgtyZWNvcmRlZF9ieRgGIAEoCVIKcmVjb3JkZWRCeRI7CgtyZWNvcmRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1
-                Zi5UaW1lc3RhbXBSCnJlY29yZGVkQXQSIAoLaW5kZXBlbmRlbnQYCCABKAhSC2luZGVwZW5kZW50IrMCChNFYXJsaWVyQ29uc3Vs
-                dGF0aW9uEicKD2NvbnN1bHRhdGlvbl9pZBgBIAEoCVIOY29uc3VsdGF0aW9uSWQSIQoMdHJlYXRtZW50X2lkGAIgASgJUgt0cmVh
-                dG1lbnRJZBI9CgxzdWJtaXR0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUgtzdWJtaXR0ZWRBdBI3CgVz
-                dGF0ZRgEIAEoDjIhLm1lZGV4cHJlc3MudjEuQ29uc3VsdGF0aW9uLlN0YXRlUgVzdGF0ZRIZCghvcmRlcl9pZBgFIAEoCVIHb3Jk
-                ZXJJZBI9CgxvcmRlcl9zdGF0dXMYBiABKA4yGi5tZWRleHByZXNzLnYxLk9yZGVyU3RhdHVzUgtvcmRlclN0YXR1cyJhCg1SZWpl
-                Y3RSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIWCgZyZWFz
-                b24YAyABKAlSBnJlYXNvbiJvChlSZXF1ZXN0SW5mb3JtYXRpb25SZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJ
-                ZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIYCgdtZXNzYWdlGAMgASgJUgdtZXNzYWdlKnUKDklkZW50aXR5U3RhdHVzEh8K
-                G0lERU5USVRZX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKEklERU5USVRZX1VOQ0hFQ0tFRBABEhUKEUlERU5USVRZX1ZFUklGSUVE
-                EAISEwoPSURFTlRJVFlfRkFJTEVEEAMqewoSVmVyaWZpY2F0aW9uTWV0aG9kEiMKH1ZFUklGSUNBVElPTl9NRVRIT0RfVU5TUEVD
-                SUZJRUQQABIWChJWSURFT19DT05TVUxUQVRJT04QARIOCgpHUF9SRUNPUkRTEAISDQoJSU5fUEVSU09OEAMSCQoFUEhPVE8QBDLS
-                AwoRUHJlc2NyaWJlclNlcnZpY2USaQoPTGlzdFJldmlld1F1ZXVlEiUubWVkZXhwcmVzcy52MS5MaXN0UmV2aWV3UXVldWVSZXF1
-                ZXN0GiYubWVkZXhwcmVzcy52MS5MaXN0UmV2aWV3UXVldWVSZXNwb25zZSIHirUYAwoBAxJGCgdHZXRDYXNlEh0ubWVkZXhwcmVz
-                cy52MS5HZXRDYXNlUmVxdWVzdBoTLm1lZGV4cHJlc3MudjEuQ2FzZSIHirUYAwoBAxJkChJSZWNvcmRWZXJpZmljYXRpb24SKC5t
-                ZWRleHByZXNzLnYxLlJlY29yZFZlcmlmaWNhdGlvblJlcXVlc3QaGy5tZWRleHByZXNzLnYxLlZlcmlmaWNhdGlvbiIHirUYAwoB
-                AxJFCgZSZWplY3QSHC5tZWRleHByZXNzLnYxLlJlamVjdFJlcXVlc3QaFC5tZWRleHByZXNzLnYxLk9yZGVyIgeKtRgDCgEDEl0K
-                ElJlcXVlc3RJbmZvcm1hdGlvbhIoLm1lZGV4cHJlc3MudjEuUmVxdWVzdEluZm9ybWF0aW9uUmVxdWVzdBoULm1lZGV4cHJlc3Mu
-                djEuT3JkZXIiB4q1GAMKAQNiBnByb3RvMw==
+                KAFSCHdlaWdodEtnEhQKBW5vdGVzGAUgASgJUgVub3RlcxIfCgtyZWNvcmRlZF9ieRgGIAEoCVIKcmVjb3JkZWRCeRI7CgtyZWNv
+                cmRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCnJlY29yZGVkQXQSIAoLaW5kZXBlbmRlbnQYCCABKAhS
+                C2luZGVwZW5kZW50IrMCChNFYXJsaWVyQ29uc3VsdGF0aW9uEicKD2NvbnN1bHRhdGlvbl9pZBgBIAEoCVIOY29uc3VsdGF0aW9u
+                SWQSIQoMdHJlYXRtZW50X2lkGAIgASgJUgt0cmVhdG1lbnRJZBI9CgxzdWJtaXR0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9i
+                dWYuVGltZXN0YW1wUgtzdWJtaXR0ZWRBdBI3CgVzdGF0ZRgEIAEoDjIhLm1lZGV4cHJlc3MudjEuQ29uc3VsdGF0aW9uLlN0YXRl
+                UgVzdGF0ZRIZCghvcmRlcl9pZBgFIAEoCVIHb3JkZXJJZBI9CgxvcmRlcl9zdGF0dXMYBiABKA4yGi5tZWRleHByZXNzLnYxLk9y
+                ZGVyU3RhdHVzUgtvcmRlclN0YXR1cyJqCg5BcHByb3ZlUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1ZXN0SWQSGQoI
+                b3JkZXJfaWQYAiABKAlSB29yZGVySWQSHgoKZGlyZWN0aW9ucxgDIAEoCVIKZGlyZWN0aW9ucyKEAQoPQXBwcm92ZVJlc3BvbnNl
+                EioKBW9yZGVyGAEgASgLMhQubWVkZXhwcmVzcy52MS5PcmRlclIFb3JkZXISRQoMcHJlc2NyaXB0aW9uGAIgASgLMiEubWVkZXhw
+                cmVzcy52MS5TaWduZWRQcmVzY3JpcHRpb25SDHByZXNjcmlwdGlvbiJhCg1SZWplY3RSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASAB
+                KAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIWCgZyZWFzb24YAyABKAlSBnJlYXNvbiJvChlSZXF1ZXN0
+                SW5mb3JtYXRpb25SZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJ
+                ZBIYCgdtZXNzYWdlGAMgASgJUgdtZXNzYWdlKnUKDklkZW50aXR5U3RhdHVzEh8KG0lERU5USVRZX1NUQVRVU19VTlNQRUNJRklF
+                RBAAEhYKEklERU5USVRZX1VOQ0hFQ0tFRBABEhUKEUlERU5USVRZX1ZFUklGSUVEEAISEwoPSURFTlRJVFlfRkFJTEVEEAMqewoS
+                VmVyaWZpY2F0aW9uTWV0aG9kEiMKH1ZFUklGSUNBVElPTl9NRVRIT0RfVU5TUEVDSUZJRUQQABIWChJWSURFT19DT05TVUxUQVRJ
+                T04QARIOCgpHUF9SRUNPUkRTEAISDQoJSU5fUEVSU09OEAMSCQoFUEhPVE8QBDKlBAoRUHJlc2NyaWJlclNlcnZpY2USaQoPTGlz
+                dFJldmlld1F1ZXVlEiUubWVkZXhwcmVzcy52MS5MaXN0UmV2aWV3UXVldWVSZXF1ZXN0GiYubWVkZXhwcmVzcy52MS5MaXN0UmV2
+                aWV3UXVldWVSZXNwb25zZSIHirUYAwoBAxJGCgdHZXRDYXNlEh0ubWVkZXhwcmVzcy52MS5HZXRDYXNlUmVxdWVzdBoTLm1lZGV4
+                cHJlc3MudjEuQ2FzZSIHirUYAwoBAxJkChJSZWNvcmRWZXJpZmljYXRpb24SKC5tZWRleHByZXNzLnYxLlJlY29yZFZlcmlmaWNh
+                dGlvblJlcXVlc3QaGy5tZWRleHByZXNzLnYxLlZlcmlmaWNhdGlvbiIHirUYAwoBAxJRCgdBcHByb3ZlEh0ubWVkZXhwcmVzcy52
+                MS5BcHByb3ZlUmVxdWVzdBoeLm1lZGV4cHJlc3MudjEuQXBwcm92ZVJlc3BvbnNlIgeKtRgDCgEDEkUKBlJlamVjdBIcLm1lZGV4
+                cHJlc3MudjEuUmVqZWN0UmVxdWVzdBoULm1lZGV4cHJlc3MudjEuT3JkZXIiB4q1GAMKAQMSXQoSUmVxdWVzdEluZm9ybWF0aW9u
+                EigubWVkZXhwcmVzcy52MS5SZXF1ZXN0SW5mb3JtYXRpb25SZXF1ZXN0GhQubWVkZXhwcmVzcy52MS5PcmRlciIHirUYAwoBA2IG
+                cHJvdG8z
                 """),
         ],
         symbols: [
@@ -749,11 +861,14 @@ public enum EmbeddedDescriptors {
             "medexpress.testing.v1.Prescription.LabelsEntry": "medexpress/testing/v1/codegen_test.proto",
             "medexpress.testing.v1.Repeated": "medexpress/testing/v1/codegen_test.proto",
             "medexpress.testing.v1.Scalars": "medexpress/testing/v1/codegen_test.proto",
+            "medexpress.v1.AdjustStockRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.AdminService": "medexpress/v1/admin.proto",
             "medexpress.v1.AdminService.QueryAuditLog": "medexpress/v1/admin.proto",
             "medexpress.v1.AdminService.VerifyAuditLog": "medexpress/v1/admin.proto",
             "medexpress.v1.Answer": "medexpress/v1/consultation.proto",
             "medexpress.v1.AnswerEvent": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.ApproveRequest": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.ApproveResponse": "medexpress/v1/prescriber.proto",
             "medexpress.v1.AuditEntry": "medexpress/v1/admin.proto",
             "medexpress.v1.AuthRule": "medexpress/v1/options.proto",
             "medexpress.v1.AuthService": "medexpress/v1/auth.proto",
@@ -781,6 +896,7 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.ClinicalAssessment": "medexpress/v1/consultation.proto",
             "medexpress.v1.ClinicalAssessment.DerivedValuesEntry": "medexpress/v1/consultation.proto",
             "medexpress.v1.ClinicalFlag": "medexpress/v1/consultation.proto",
+            "medexpress.v1.CompleteDispensingRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.ConfirmMfaEnrollmentRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.ConfirmMfaEnrollmentResponse": "medexpress/v1/auth.proto",
             "medexpress.v1.Consultation": "medexpress/v1/consultation.proto",
@@ -790,21 +906,33 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.ConsultationService.RecordAnswer": "medexpress/v1/consultation.proto",
             "medexpress.v1.ConsultationService.StartConsultation": "medexpress/v1/consultation.proto",
             "medexpress.v1.ConsultationService.SubmitConsultation": "medexpress/v1/consultation.proto",
+            "medexpress.v1.CourierService": "medexpress/v1/courier.proto",
+            "medexpress.v1.CourierService.GetShipment": "medexpress/v1/courier.proto",
+            "medexpress.v1.CourierService.RecordTrackingEvent": "medexpress/v1/courier.proto",
+            "medexpress.v1.CourierService.StreamShippingInstructions": "medexpress/v1/courier.proto",
+            "medexpress.v1.CourierShipment": "medexpress/v1/courier.proto",
+            "medexpress.v1.CreateShipmentRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.CreateStaffRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.CreateStaffResponse": "medexpress/v1/auth.proto",
             "medexpress.v1.CurrentAnswer": "medexpress/v1/consultation.proto",
             "medexpress.v1.DeliveryOption": "medexpress/v1/catalog.proto",
             "medexpress.v1.DisableStaffRequest": "medexpress/v1/auth.proto",
+            "medexpress.v1.DispensingStatus": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.EarlierConsultation": "medexpress/v1/prescriber.proto",
             "medexpress.v1.Exclusion": "medexpress/v1/consultation.proto",
             "medexpress.v1.GetCaseRequest": "medexpress/v1/prescriber.proto",
             "medexpress.v1.GetConsultationRequest": "medexpress/v1/consultation.proto",
             "medexpress.v1.GetOrderRequest": "medexpress/v1/order.proto",
+            "medexpress.v1.GetPrescriptionRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.GetQuoteRequest": "medexpress/v1/order.proto",
+            "medexpress.v1.GetShipmentRequest": "medexpress/v1/courier.proto",
             "medexpress.v1.GetTreatmentRequest": "medexpress/v1/catalog.proto",
             "medexpress.v1.IdentityStatus": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.InventoryItem": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.ListDeliveryOptionsRequest": "medexpress/v1/catalog.proto",
             "medexpress.v1.ListDeliveryOptionsResponse": "medexpress/v1/catalog.proto",
+            "medexpress.v1.ListInventoryRequest": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.ListInventoryResponse": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.ListOrdersRequest": "medexpress/v1/order.proto",
             "medexpress.v1.ListOrdersResponse": "medexpress/v1/order.proto",
             "medexpress.v1.ListReviewQueueRequest": "medexpress/v1/prescriber.proto",
@@ -831,13 +959,28 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.OrderStatusChange": "medexpress/v1/order.proto",
             "medexpress.v1.Patient": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PaymentStatus": "medexpress/v1/common.proto",
+            "medexpress.v1.PharmacyService": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PharmacyService.AdjustStock": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PharmacyService.CompleteDispensing": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PharmacyService.CreateShipment": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PharmacyService.GetPrescription": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PharmacyService.ListInventory": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PharmacyService.ReceiveStock": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PharmacyService.StartDispensing": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PharmacyService.StreamPrescriptions": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PharmacyService.StreamStockAlerts": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PharmacyService.VerifyItem": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PomRegisterEntry": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.PostalAddress": "medexpress/v1/common.proto",
             "medexpress.v1.PrescriberService": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.PrescriberService.Approve": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PrescriberService.GetCase": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PrescriberService.ListReviewQueue": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PrescriberService.RecordVerification": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PrescriberService.Reject": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PrescriberService.RequestInformation": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.Prescription": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.PrescriptionEvent": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.Product": "medexpress/v1/catalog.proto",
             "medexpress.v1.ProfessionalRegistration": "medexpress/v1/auth.proto",
             "medexpress.v1.ProfessionalRegistration.Body": "medexpress/v1/auth.proto",
@@ -851,8 +994,11 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.Quote": "medexpress/v1/order.proto",
             "medexpress.v1.Quote.Line": "medexpress/v1/order.proto",
             "medexpress.v1.Quote.Line.Kind": "medexpress/v1/order.proto",
+            "medexpress.v1.ReceiveStockRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.RecordAnswerRequest": "medexpress/v1/consultation.proto",
             "medexpress.v1.RecordAnswerResponse": "medexpress/v1/consultation.proto",
+            "medexpress.v1.RecordTrackingEventRequest": "medexpress/v1/courier.proto",
+            "medexpress.v1.RecordTrackingEventResponse": "medexpress/v1/courier.proto",
             "medexpress.v1.RecordVerificationRequest": "medexpress/v1/prescriber.proto",
             "medexpress.v1.RefreshTokenRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.RegisterCustomerRequest": "medexpress/v1/auth.proto",
@@ -862,9 +1008,18 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.ReviewQueueEntry": "medexpress/v1/prescriber.proto",
             "medexpress.v1.Role": "medexpress/v1/common.proto",
             "medexpress.v1.Session": "medexpress/v1/auth.proto",
+            "medexpress.v1.Shipment": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.ShippingInstruction": "medexpress/v1/courier.proto",
+            "medexpress.v1.SignedPrescription": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.StaffMember": "medexpress/v1/auth.proto",
             "medexpress.v1.StartConsultationRequest": "medexpress/v1/consultation.proto",
+            "medexpress.v1.StartDispensingRequest": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.StockAlert": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.StreamPrescriptionsRequest": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.StreamShippingInstructionsRequest": "medexpress/v1/courier.proto",
+            "medexpress.v1.StreamStockAlertsRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.SubmitConsultationRequest": "medexpress/v1/consultation.proto",
+            "medexpress.v1.TrackingEvent": "medexpress/v1/courier.proto",
             "medexpress.v1.Treatment": "medexpress/v1/catalog.proto",
             "medexpress.v1.TreatmentSummary": "medexpress/v1/catalog.proto",
             "medexpress.v1.Verification": "medexpress/v1/prescriber.proto",
@@ -874,6 +1029,8 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.VerifyCustomerIdentityRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.VerifyCustomerIdentityRequest.Outcome": "medexpress/v1/auth.proto",
             "medexpress.v1.VerifyCustomerIdentityResponse": "medexpress/v1/auth.proto",
+            "medexpress.v1.VerifyItemRequest": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.VerifyItemResponse": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.auth": "medexpress/v1/options.proto",
         ],
         extensions: [

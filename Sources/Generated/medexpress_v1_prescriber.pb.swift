@@ -477,6 +477,59 @@ public struct Medexpress_V1_EarlierConsultation: ProtoMessage {
     }
 }
 
+/// The `medexpress.v1.ApproveRequest` message.
+public struct Medexpress_V1_ApproveRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.ApproveRequest"
+
+    public var requestId: String = ""
+
+    public var orderId: String = ""
+
+    /// Directions for the patient; the medicine's usual directions when empty.
+    public var directions: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__ApproveRequest()
+        medexpress__v1__approve_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__ApproveRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_ApproveRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.ApproveResponse` message.
+public struct Medexpress_V1_ApproveResponse: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.ApproveResponse"
+
+    public var order: Medexpress_V1_Order?
+
+    public var prescription: Medexpress_V1_SignedPrescription?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__ApproveResponse()
+        medexpress__v1__approve_response__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__ApproveResponse.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_ApproveResponse.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
 /// The `medexpress.v1.RejectRequest` message.
 public struct Medexpress_V1_RejectRequest: ProtoMessage {
     public static let protoMessageName = "medexpress.v1.RejectRequest"
@@ -815,6 +868,42 @@ extension Medexpress_V1_EarlierConsultation {
     }
 }
 
+extension Medexpress_V1_ApproveRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__ApproveRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.requestId = try ProtobufCCoding.string(c.pointee.request_id, field: "request_id", message: Self.protoMessageName)
+        self.orderId = try ProtobufCCoding.string(c.pointee.order_id, field: "order_id", message: Self.protoMessageName)
+        self.directions = try ProtobufCCoding.string(c.pointee.directions, field: "directions", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__ApproveRequest> {
+        let c = arena.message(Medexpress__V1__ApproveRequest.self, medexpress__v1__approve_request__init)
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        if !self.directions.isEmpty { c.pointee.directions = arena.cString(self.directions) }
+        return c
+    }
+}
+
+extension Medexpress_V1_ApproveResponse {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__ApproveResponse>) throws(ProtoDecodingError) {
+        self.init()
+        self.order = try ProtobufCCoding.message(c.pointee.order, Medexpress_V1_Order.init(cMessage:))
+        self.prescription = try ProtobufCCoding.message(c.pointee.prescription, Medexpress_V1_SignedPrescription.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__ApproveResponse> {
+        let c = arena.message(Medexpress__V1__ApproveResponse.self, medexpress__v1__approve_response__init)
+        if let value = self.order { c.pointee.order = value.cMessage(in: arena) }
+        if let value = self.prescription { c.pointee.prescription = value.cMessage(in: arena) }
+        return c
+    }
+}
+
 extension Medexpress_V1_RejectRequest {
     /// Converts the C struct libprotobuf-c unpacked.
     init(cMessage c: UnsafePointer<Medexpress__V1__RejectRequest>) throws(ProtoDecodingError) {
@@ -860,6 +949,7 @@ public enum Medexpress_V1_PrescriberService {
         Method.listReviewQueue.descriptor,
         Method.getCase.descriptor,
         Method.recordVerification.descriptor,
+        Method.approve.descriptor,
         Method.reject.descriptor,
         Method.requestInformation.descriptor,
     ])
@@ -887,6 +977,15 @@ public enum Medexpress_V1_PrescriberService {
         /// Records how an independent check was made (weight for weight-loss medicines).
         public static let recordVerification = RPCMethod<Medexpress_V1_RecordVerificationRequest, Medexpress_V1_Verification>(MethodDescriptor(
             service: "medexpress.v1.PrescriberService", method: "RecordVerification", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x03]),
+            ]))
+
+        /// Issues the prescription, signed with the prescriber's own key; reserves the stock, takes the
+        /// payment and, with the patient's consent, writes to their GP.
+        public static let approve = RPCMethod<Medexpress_V1_ApproveRequest, Medexpress_V1_ApproveResponse>(MethodDescriptor(
+            service: "medexpress.v1.PrescriberService", method: "Approve", type: .unary,
             isIdempotent: false,
             customOptions: [
                 CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x03]),
@@ -923,6 +1022,10 @@ public protocol Medexpress_V1_PrescriberServiceProvider: RPCService {
     /// Records how an independent check was made (weight for weight-loss medicines).
     func recordVerification(_ request: Medexpress_V1_RecordVerificationRequest, context: ServerContext) async throws -> Medexpress_V1_Verification
 
+    /// Issues the prescription, signed with the prescriber's own key; reserves the stock, takes the
+    /// payment and, with the patient's consent, writes to their GP.
+    func approve(_ request: Medexpress_V1_ApproveRequest, context: ServerContext) async throws -> Medexpress_V1_ApproveResponse
+
     /// Declines to prescribe; the payment hold is released.
     func reject(_ request: Medexpress_V1_RejectRequest, context: ServerContext) async throws -> Medexpress_V1_Order
 
@@ -942,6 +1045,9 @@ extension Medexpress_V1_PrescriberServiceProvider {
             },
             .unary(Medexpress_V1_PrescriberService.Method.recordVerification) { request, context in
                 try await self.recordVerification(request, context: context)
+            },
+            .unary(Medexpress_V1_PrescriberService.Method.approve) { request, context in
+                try await self.approve(request, context: context)
             },
             .unary(Medexpress_V1_PrescriberService.Method.reject) { request, context in
                 try await self.reject(request, context: context)
@@ -977,6 +1083,12 @@ public struct Medexpress_V1_PrescriberServiceClient: Sendable {
     /// Records how an independent check was made (weight for weight-loss medicines).
     public func recordVerification(_ request: Medexpress_V1_RecordVerificationRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_Verification {
         try await channel.unary(Medexpress_V1_PrescriberService.Method.recordVerification, request, metadata: metadata, options: options).message
+    }
+
+    /// Issues the prescription, signed with the prescriber's own key; reserves the stock, takes the
+    /// payment and, with the patient's consent, writes to their GP.
+    public func approve(_ request: Medexpress_V1_ApproveRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_ApproveResponse {
+        try await channel.unary(Medexpress_V1_PrescriberService.Method.approve, request, metadata: metadata, options: options).message
     }
 
     /// Declines to prescribe; the payment hold is released.

@@ -32,6 +32,13 @@ public enum OpaqueID {
         prefix.rawValue + BaseNEncoding.crockfordBase32.encode(SecureRandom.bytes(randomByteCount), padded: false)
     }
 
+    /// The identifier of `prefix` whose 128 bits are `bytes` (16 of them): for an identifier that
+    /// must come out the same on every retry, derived from a keyed hash of what it names.
+    public static func make(prefix: Prefix, bits bytes: [UInt8]) -> String {
+        precondition(bytes.count == randomByteCount, "an identifier holds \(randomByteCount) bytes")
+        return prefix.rawValue + BaseNEncoding.crockfordBase32.encode(bytes, padded: false)
+    }
+
     /// Whether `id` is exactly what `make(prefix:)` produces for `prefix`: check ids from
     /// requests before using them.
     public static func isWellFormed(_ id: String, prefix: Prefix) -> Bool {

@@ -39,6 +39,10 @@ struct MedExpressCommand {
                                    a laptop); stripe reads its secret key from MEDEXPRESS_STRIPE_SECRET_KEY
       --stripe-base-url URL        Stripe's API (default https://api.stripe.com)
       --stripe-ca FILE             CA bundle to verify Stripe's certificate with (default: system roots)
+      --courier local|royal-mail   the courier (default local: valid Royal Mail tracking numbers, for a
+                                   laptop); royal-mail reads its API key from MEDEXPRESS_ROYAL_MAIL_API_KEY
+      --royal-mail-base-url URL    Click & Drop's API (default https://api.parcel.royalmail.com/api/v1)
+      --royal-mail-ca FILE         CA bundle to verify Click & Drop's certificate with (default: system roots)
 
     interop-server options:
       --port N                     port on 127.0.0.1 (0 picks a free one)

@@ -20,6 +20,7 @@ struct ServeCommand {
     let staffCAKeyFile: String?
     let clientCertificateMode: ClientCertificateMode
     let payments: PaymentsChoice
+    let courier: CourierChoice
     let options: ServerOptions
 
     /// Which payment gateway serve talks to.
@@ -29,6 +30,17 @@ struct ServeCommand {
         /// Stripe's REST API at `baseURL` with the secret key from the environment.
         case stripe(baseURL: String, trustRootsFile: String?)
     }
+
+    /// Which courier serve books parcels with.
+    enum CourierChoice {
+        /// The built-in courier that issues valid Royal Mail tracking numbers: for a laptop only.
+        case local
+        /// Royal Mail Click & Drop at `baseURL` with the API key from the environment.
+        case royalMail(baseURL: String, trustRootsFile: String?)
+    }
+
+    /// Where the Click & Drop API key comes from.
+    static let royalMailKeyVariable = "MEDEXPRESS_ROYAL_MAIL_API_KEY"
 
     /// Where Stripe's secret key comes from: never the command line, which `ps` shows.
     static let stripeKeyVariable = "MEDEXPRESS_STRIPE_SECRET_KEY"
@@ -57,6 +69,13 @@ struct ServeCommand {
             payments = .stripe(baseURL: arguments.string("stripe-base-url", default: StripeConfiguration.defaultBaseURL),
                                trustRootsFile: arguments.string("stripe-ca"))
         case let other: throw UsageError("--payments must be local or stripe, got \(other)")
+        }
+        switch arguments.string("courier", default: "local") {
+        case "local": courier = .local
+        case "royal-mail":
+            courier = .royalMail(baseURL: arguments.string("royal-mail-base-url", default: RoyalMailConfiguration.defaultBaseURL),
+                                 trustRootsFile: arguments.string("royal-mail-ca"))
+        case let other: throw UsageError("--courier must be local or royal-mail, got \(other)")
         }
         options = try ServerOptions(&arguments)
         try arguments.rejectUnknown()
@@ -106,7 +125,7 @@ struct ServeCommand {
         let sessions = Sessions(store: store)
         let catalog = try Catalog.embedded()
         let gateway = try paymentGateway(log: log)
-        let journey = Journey(store: store, vault: vault, catalog: catalog, payments: gateway)
+        let journey = Journey(store: store, vault: vault, catalog: catalog, payments: gateway, courier: try courierGateway(log: log))
         let outbox = Outbox(store: store, cipher: vault.cipher, payments: gateway,
                             log: Logger(component: "outbox", minimumLevel: options.logLevel))
         // CreateStaff signs staff certificate requests with the CA that client certificates are
@@ -125,7 +144,7 @@ struct ServeCommand {
                                                                       staffAuthority: staffAuthority),
                                          AdminService(store: store), CatalogService(catalog: catalog),
                                          ConsultationService(journey: journey), OrderService(journey: journey, outbox: outbox),
-                                         PrescriberService(journey: journey, outbox: outbox)]
+                                         PrescriberService(journey: journey, outbox: outbox), PharmacyService(journey: journey), CourierService(journey: journey)]
         // Reflection lists every service served, itself included.
         let reflectionNames = [Grpc_Reflection_V1_ServerReflection.descriptor.fullName,
                                Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullName]
@@ -174,6 +193,21 @@ struct ServeCommand {
                 throw UsageError("--payments stripe needs the secret key in \(Self.stripeKeyVariable)")
             }
             return try StripePaymentGateway(configuration: StripeConfiguration(secretKey: key, baseURL: baseURL, trustRootsFile: trustRootsFile))
+        }
+    }
+
+    /// The courier chosen by --courier.
+    func courierGateway(log: Logger) throws -> any CourierGateway {
+        switch courier {
+        case .local:
+            log.warning("courier: the built-in local courier (valid Royal Mail tracking numbers, no parcels move); use --courier royal-mail in production")
+            return LocalCourierGateway()
+        case .royalMail(let baseURL, let trustRootsFile):
+            guard let key = getenv(Self.royalMailKeyVariable).map({ String(cString: $0) }), !key.isEmpty else {
+                throw UsageError("--courier royal-mail needs the Click & Drop API key in \(Self.royalMailKeyVariable)")
+            }
+            return try RoyalMailClickAndDropGateway(configuration: RoyalMailConfiguration(apiKey: key, baseURL: baseURL,
+                                                                                          trustRootsFile: trustRootsFile))
         }
     }
 }

@@ -19,7 +19,9 @@
 #include "medexpress/v1/catalog.pb-c.h"
 #include "medexpress/v1/common.pb-c.h"
 #include "medexpress/v1/consultation.pb-c.h"
+#include "medexpress/v1/courier.pb-c.h"
 #include "medexpress/v1/options.pb-c.h"
 #include "medexpress/v1/order.pb-c.h"
+#include "medexpress/v1/pharmacy.pb-c.h"
 #include "medexpress/v1/prescriber.pb-c.h"
 #endif

@@ -97,6 +97,11 @@ public struct StaffDirectory: Sendable {
             .integer(Int64(registration.body.rawValue)), .text(registration.registrationNumber), .text(registration.profession),
             .integer(now), member.address.map { seal("address", $0.encoded()) } ?? .null,
         ]
+        // A prescriber signs prescriptions with a key of their own (an advanced electronic
+        // signature), made now and sealed like every other secret.
+        let signingKey = member.role == .prescriber ? Ed25519PrivateKey.generate() : nil
+        let signingValues: [SQLValue] = [signingKey.map { seal("signing_key", $0.rawRepresentation) } ?? .null,
+                                         signingKey.map { .blob($0.publicKey.rawRepresentation) } ?? .null]
         let dialect = store.dialect
         let role = member.role
         let username = member.username
@@ -106,9 +111,10 @@ public struct StaffDirectory: Sendable {
             extra = try await store.write { tx in
                 try tx.execute("""
                     INSERT INTO staff (id, username, role, password_hash, totp_secret, given_name, family_name, email,
-                                       registration_body, registration_number, profession, created_at_us, address)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                    """, values)
+                                       registration_body, registration_number, profession, created_at_us, address,
+                                       signing_key, signing_public_key)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                    """, values + signingValues)
                 try AuditLog.append(AuditEntry(atMicroseconds: now, actor: actor, method: method, resource: id, action: "staff.created",
                                                detail: "username \(username), role \(role.rawValue)"), in: tx, dialect: dialect)
                 try Self.record(certificate, staffID: id, now: now, actor: actor, method: method, in: tx, dialect: dialect)

@@ -3,20 +3,25 @@ import Store
 import Trust
 
 /// What the services of the customer journey share: the store and its vault, the catalog loaded
-/// at start, the payment gateway, and the clock (injectable, so tests can move through days).
+/// at start, the payment and courier gateways, the change feed of the live views, and the clock
+/// (injectable, so tests can move through days).
 public struct Journey: Sendable {
     public let store: any StoreEngine
     public let vault: Vault
     public let catalog: Catalog
     public let payments: any PaymentGateway
+    public let courier: any CourierGateway
+    public let feed: ChangeFeed
     public let clock: @Sendable () -> Int64
 
-    public init(store: any StoreEngine, vault: Vault, catalog: Catalog, payments: any PaymentGateway,
+    public init(store: any StoreEngine, vault: Vault, catalog: Catalog, payments: any PaymentGateway, courier: any CourierGateway,
                 clock: @escaping @Sendable () -> Int64 = WallClock.nowMicroseconds) {
         self.store = store
         self.vault = vault
         self.catalog = catalog
         self.payments = payments
+        self.courier = courier
+        feed = ChangeFeed(store: store)
         self.clock = clock
     }
 }

@@ -127,6 +127,25 @@ public struct Outbox: Sendable {
                 return .retry("released, but recording it failed: \(error)")
             }
             return .done("released")
+        case .capturePayment(let orderID, let paymentID, let amount):
+            do {
+                try await payments.capture(paymentID: paymentID, amount: Pence(amount), idempotencyKey: "capture-" + paymentID)
+            } catch .unavailable(let reason) {
+                return .retry(reason)
+            } catch {
+                // The hold lapsed or the card issuer refused: the order is prescribed but unpaid,
+                // which an operator must resolve with the customer.
+                let outcome = "payment \(paymentID) not captured: \(error)"
+                try? await recordPayment(orderID, status: nil, action: "payment.capture_failed", detail: outcome, now: now)
+                return .done(outcome)
+            }
+            do {
+                try await recordPayment(orderID, status: .captured, action: "payment.captured",
+                                        detail: "payment=\(paymentID) amount_pence=\(amount)", now: now)
+            } catch {
+                return .retry("captured, but recording it failed: \(error)")
+            }
+            return .done("captured")
         }
     }
 

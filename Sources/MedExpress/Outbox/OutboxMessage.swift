@@ -4,18 +4,21 @@
 public enum OutboxMessage: Sendable, Hashable {
     /// Release the payment hold of an order that will not be prescribed (cancelled, rejected).
     case releasePayment(orderID: String, paymentID: String)
+    /// Take the authorised payment of an approved order.
+    case capturePayment(orderID: String, paymentID: String, amountInPence: Int64)
 
     /// The stored kind.
     var kind: String {
         switch self {
         case .releasePayment: "payment.release"
+        case .capturePayment: "payment.capture"
         }
     }
 
     /// What the message is about (an order id): for the audit trail and for operators.
     var subject: String {
         switch self {
-        case .releasePayment(let orderID, _): orderID
+        case .releasePayment(let orderID, _), .capturePayment(let orderID, _, _): orderID
         }
     }
 
@@ -23,6 +26,7 @@ public enum OutboxMessage: Sendable, Hashable {
     var payload: [UInt8] {
         switch self {
         case .releasePayment(let orderID, let paymentID): Self.encode([orderID, paymentID])
+        case .capturePayment(let orderID, let paymentID, let amount): Self.encode([orderID, paymentID, String(amount)])
         }
     }
 
@@ -30,6 +34,9 @@ public enum OutboxMessage: Sendable, Hashable {
         let fields = try Self.decode(payload)
         switch (kind, fields.count) {
         case ("payment.release", 2): self = .releasePayment(orderID: fields[0], paymentID: fields[1])
+        case ("payment.capture", 3):
+            guard let amount = Int64(fields[2]) else { throw OutboxError.unreadable("payment.capture amount \(fields[2])") }
+            self = .capturePayment(orderID: fields[0], paymentID: fields[1], amountInPence: amount)
         default: throw OutboxError.unreadable("outbox message of kind \(kind) with \(fields.count) fields")
         }
     }

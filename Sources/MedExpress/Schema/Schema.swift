@@ -16,7 +16,11 @@ public enum Schema {
            EncryptedColumn(table: "outbox", keyColumn: "id", column: "payload"),
            EncryptedColumn(table: "order_messages", keyColumn: "id", column: "text"),
            EncryptedColumn(table: "verifications", keyColumn: "id", column: "details"),
-           EncryptedColumn(table: "staff", keyColumn: "id", column: "signing_key")]
+           EncryptedColumn(table: "staff", keyColumn: "id", column: "signing_key"),
+           EncryptedColumn(table: "prescriptions", keyColumn: "id", column: "particulars"),
+           EncryptedColumn(table: "pom_register", keyColumn: "id", column: "entry"),
+           EncryptedColumn(table: "shipments", keyColumn: "id", column: "label"),
+           EncryptedColumn(table: "tracking_events", keyColumn: "id", column: "details")]
 
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "data keys and audit log", sql: """
@@ -322,6 +326,99 @@ public enum Schema {
                 BEFORE UPDATE OF id, consultation_id, seq, question_id, changed, recorded_at_us ON consultation_answers
                 FOR EACH ROW EXECUTE FUNCTION history_append_only();
             CREATE TRIGGER order_status_changes_no_change BEFORE UPDATE OR DELETE ON order_status_changes
+                FOR EACH ROW EXECUTE FUNCTION history_append_only()
+            """),
+        Migration.portable(version: 10, name: "prescriptions, inventory, dispensing, the POM register, shipments", sql: """
+            CREATE TABLE prescriptions (
+                id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders (id),
+                prescriber_id TEXT NOT NULL REFERENCES staff (id),
+                issued_at_us INTEGER NOT NULL,
+                valid_until TEXT NOT NULL,
+                particulars BLOB NOT NULL,
+                signature BLOB NOT NULL,
+                public_key BLOB NOT NULL
+            );
+            CREATE UNIQUE INDEX prescriptions_order ON prescriptions (order_id);
+            CREATE INDEX prescriptions_issued ON prescriptions (issued_at_us);
+            CREATE TABLE inventory (
+                product_id TEXT PRIMARY KEY,
+                on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+                reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0 AND reserved <= on_hand),
+                low_stock_threshold INTEGER NOT NULL DEFAULT 0 CHECK (low_stock_threshold >= 0),
+                updated_at_us INTEGER NOT NULL
+            );
+            CREATE TABLE stock_movements (
+                id TEXT PRIMARY KEY,
+                product_id TEXT NOT NULL,
+                on_hand_change INTEGER NOT NULL,
+                reserved_change INTEGER NOT NULL,
+                reason TEXT NOT NULL,
+                order_id TEXT,
+                actor TEXT NOT NULL,
+                at_us INTEGER NOT NULL
+            );
+            CREATE INDEX stock_movements_product ON stock_movements (product_id, at_us);
+            CREATE TABLE dispensing (
+                order_id TEXT PRIMARY KEY REFERENCES orders (id),
+                items_required INTEGER NOT NULL CHECK (items_required > 0),
+                items_verified INTEGER NOT NULL DEFAULT 0 CHECK (items_verified >= 0 AND items_verified <= items_required),
+                started_by TEXT NOT NULL,
+                started_at_us INTEGER NOT NULL,
+                completed_at_us INTEGER
+            );
+            CREATE TABLE pom_register (
+                id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders (id),
+                prescription_id TEXT NOT NULL REFERENCES prescriptions (id),
+                supply_date TEXT NOT NULL,
+                keep_until TEXT NOT NULL,
+                entry BLOB NOT NULL,
+                supplied_by TEXT NOT NULL,
+                created_at_us INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX pom_register_order ON pom_register (order_id);
+            CREATE TABLE shipments (
+                id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders (id),
+                tracking_number TEXT NOT NULL,
+                service_code TEXT NOT NULL,
+                courier_shipment_id TEXT NOT NULL,
+                label BLOB NOT NULL,
+                refrigerated INTEGER NOT NULL CHECK (refrigerated IN (0, 1)),
+                signature_required INTEGER NOT NULL CHECK (signature_required IN (0, 1)),
+                dispatch_date TEXT NOT NULL,
+                estimated_delivery TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at_us INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX shipments_order ON shipments (order_id);
+            CREATE UNIQUE INDEX shipments_tracking_number ON shipments (tracking_number);
+            CREATE TABLE tracking_events (
+                id TEXT PRIMARY KEY,
+                shipment_id TEXT NOT NULL REFERENCES shipments (id),
+                event_key TEXT NOT NULL,
+                code TEXT NOT NULL,
+                occurred_at_us INTEGER NOT NULL,
+                details BLOB NOT NULL,
+                order_status INTEGER NOT NULL,
+                recorded_by TEXT NOT NULL,
+                recorded_at_us INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX tracking_events_once ON tracking_events (event_key);
+            CREATE INDEX tracking_events_shipment ON tracking_events (shipment_id, occurred_at_us)
+            """),
+        Migration(version: 11, name: "the POM register is append-only", sql: """
+            CREATE TRIGGER pom_register_no_delete BEFORE DELETE ON pom_register
+                BEGIN SELECT RAISE(ABORT, 'the POM register is append-only'); END;
+            CREATE TRIGGER pom_register_no_rewrite
+                BEFORE UPDATE OF id, order_id, prescription_id, supply_date, keep_until, supplied_by, created_at_us ON pom_register
+                BEGIN SELECT RAISE(ABORT, 'the POM register is append-only'); END
+            """, postgres: """
+            CREATE TRIGGER pom_register_no_delete BEFORE DELETE ON pom_register
+                FOR EACH ROW EXECUTE FUNCTION history_append_only();
+            CREATE TRIGGER pom_register_no_rewrite
+                BEFORE UPDATE OF id, order_id, prescription_id, supply_date, keep_until, supplied_by, created_at_us ON pom_register
                 FOR EACH ROW EXECUTE FUNCTION history_append_only()
             """),
     ]

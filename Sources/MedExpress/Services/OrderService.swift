@@ -103,6 +103,7 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
                                 in: tx, dialect: dialect)
             return Array(order.id.utf8)
         }
+        journey.feed.notify()
         return try await order(String(decoding: recorded, as: UTF8.self), ownedBy: customerID)
     }
 
@@ -132,6 +133,7 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
                                 in: tx, dialect: dialect)
             return Array(order.id.utf8)
         }
+        journey.feed.notify()
         return try await order(String(decoding: recorded, as: UTF8.self), ownedBy: customerID)
     }
 

@@ -191,6 +191,7 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
                                 in: tx, dialect: dialect)
             return Array(order.id.utf8)
         }
+        journey.feed.notify()
         let id = String(decoding: recorded, as: UTF8.self)
         return try await journey.store.read { tx in
             try OrderRecord.require(id, ownedBy: nil, in: tx, cipher: cipher).message(in: tx, catalog: catalog, cipher: cipher)

@@ -42,12 +42,13 @@ struct TestDeployment {
         let clock = TestClock()
         let payments = RecordingPaymentGateway()
         let journey = Journey(store: store, vault: vault, catalog: try Catalog.embedded(), payments: payments,
-                              clock: { clock.now() })
+                              courier: LocalCourierGateway(), clock: { clock.now() })
         let outbox = Outbox(store: store, cipher: vault.cipher, payments: payments, clock: { clock.now() },
                             log: Logger(component: "outbox", minimumLevel: .error))
         let configuration = ServerConfiguration(address: SocketAddress(host: "127.0.0.1", port: 0), tls: pki?.serverTLS, eventLoopCount: 1)
         let services: [any RPCService] = [auth, CatalogService(catalog: journey.catalog), ConsultationService(journey: journey),
-                                          OrderService(journey: journey, outbox: outbox), PrescriberService(journey: journey, outbox: outbox)]
+                                          OrderService(journey: journey, outbox: outbox), PrescriberService(journey: journey, outbox: outbox),
+                                          PharmacyService(journey: journey), CourierService(journey: journey)]
         let server = try Server(configuration: configuration, services: services,
                                 interceptors: [AuthorizationInterceptor(resolver: sessions), StoreErrorInterceptor()],
                                 log: Logger(component: "test", minimumLevel: .error))

@@ -51,6 +51,7 @@ struct TestStaff {
     let id: String
     let channel: GRPCChannel
     var prescriber: Medexpress_V1_PrescriberServiceClient { Medexpress_V1_PrescriberServiceClient(channel: channel) }
+    var pharmacy: Medexpress_V1_PharmacyServiceClient { Medexpress_V1_PharmacyServiceClient(channel: channel) }
     var auth: Medexpress_V1_AuthServiceClient { Medexpress_V1_AuthServiceClient(channel: channel) }
 }
 
@@ -88,5 +89,44 @@ extension TestDeployment {
         let channel = try GRPCChannel(target: SocketAddress(host: "127.0.0.1", port: server.port),
                                       tls: pki.clientTLS(identity: (client.certificateFile, client.keyFile)), configuration: configuration)
         return TestStaff(id: added.staffID, channel: channel)
+    }
+}
+
+extension TestDeployment {
+    /// Adds a service account as `medexpress service-account add` does and opens a channel that
+    /// presents its certificate (its only credential).
+    func connectServiceAccount(_ name: String, role: Medexpress_V1_Role) async throws -> GRPCChannel {
+        guard let pki else { preconditionFailure("service accounts need TestDeployment.start(pki:)") }
+        let client = try pki.issueClient(name)
+        try await ServiceAccounts(store: store).add(name: name, role: role, certificateThumbprint: client.issued.sha256Thumbprint,
+                                                    actor: "test", method: "test")
+        var configuration = ChannelConfiguration()
+        configuration.retryPolicy = .disabled
+        return try GRPCChannel(target: SocketAddress(host: "127.0.0.1", port: server.port),
+                               tls: pki.clientTLS(identity: (client.certificateFile, client.keyFile)), configuration: configuration)
+    }
+
+    /// An order of `email` taken through approval, dispensing and dispatch with `delivery`.
+    func dispatchedOrder(_ email: String, delivery: String = "royal-mail-1st-class", prescriber: TestStaff, pharmacist: TestStaff) async throws
+        -> (customer: TestCustomer, order: String, shipment: Medexpress_V1_Shipment) {
+        let customer = try await signUp(email)
+        let consultation = try await consult(customer, "erectile-dysfunction")
+        let order = try await checkout(customer, consultation.id, product: "sildenafil-25mg-4", delivery: delivery).id
+        _ = try await pharmacist.pharmacy.receiveStock(.with {
+            $0.requestId = TestDeployment.requestID()
+            $0.productId = "sildenafil-25mg-4"
+            $0.quantity = 1
+            $0.reference = "test delivery"
+        })
+        let approved = try await prescriber.prescriber.approve(.with { $0.requestId = TestDeployment.requestID(); $0.orderId = order })
+        _ = try await pharmacist.pharmacy.startDispensing(.with { $0.requestId = TestDeployment.requestID(); $0.orderId = order })
+        _ = try await pharmacist.pharmacy.verifyItem(.with {
+            $0.requestId = TestDeployment.requestID()
+            $0.orderId = order
+            $0.scannedGtin = approved.prescription?.prescription?.gtin ?? ""
+        })
+        _ = try await pharmacist.pharmacy.completeDispensing(.with { $0.requestId = TestDeployment.requestID(); $0.orderId = order })
+        let shipment = try await pharmacist.pharmacy.createShipment(.with { $0.requestId = TestDeployment.requestID(); $0.orderId = order })
+        return (customer, order, shipment)
     }
 }

@@ -502,6 +502,96 @@ void   medexpress__v1__earlier_consultation__free_unpacked
   assert(message->base.descriptor == &medexpress__v1__earlier_consultation__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   medexpress__v1__approve_request__init
+                     (Medexpress__V1__ApproveRequest         *message)
+{
+  static const Medexpress__V1__ApproveRequest init_value = MEDEXPRESS__V1__APPROVE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__approve_request__get_packed_size
+                     (const Medexpress__V1__ApproveRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__approve_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__approve_request__pack
+                     (const Medexpress__V1__ApproveRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__approve_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__approve_request__pack_to_buffer
+                     (const Medexpress__V1__ApproveRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__approve_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__ApproveRequest *
+       medexpress__v1__approve_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__ApproveRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__approve_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__approve_request__free_unpacked
+                     (Medexpress__V1__ApproveRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__approve_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__approve_response__init
+                     (Medexpress__V1__ApproveResponse         *message)
+{
+  static const Medexpress__V1__ApproveResponse init_value = MEDEXPRESS__V1__APPROVE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__approve_response__get_packed_size
+                     (const Medexpress__V1__ApproveResponse *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__approve_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__approve_response__pack
+                     (const Medexpress__V1__ApproveResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__approve_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__approve_response__pack_to_buffer
+                     (const Medexpress__V1__ApproveResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__approve_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__ApproveResponse *
+       medexpress__v1__approve_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__ApproveResponse *)
+     protobuf_c_message_unpack (&medexpress__v1__approve_response__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__approve_response__free_unpacked
+                     (Medexpress__V1__ApproveResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__approve_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   medexpress__v1__reject_request__init
                      (Medexpress__V1__RejectRequest         *message)
 {
@@ -1634,6 +1724,121 @@ const ProtobufCMessageDescriptor medexpress__v1__earlier_consultation__descripto
   (ProtobufCMessageInit) medexpress__v1__earlier_consultation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor medexpress__v1__approve_request__field_descriptors[3] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ApproveRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ApproveRequest, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "directions",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ApproveRequest, directions),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__approve_request__field_indices_by_name[] = {
+  2,   /* field[2] = directions */
+  1,   /* field[1] = order_id */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange medexpress__v1__approve_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__approve_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ApproveRequest",
+  "ApproveRequest",
+  "Medexpress__V1__ApproveRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__ApproveRequest),
+  3,
+  medexpress__v1__approve_request__field_descriptors,
+  medexpress__v1__approve_request__field_indices_by_name,
+  1,  medexpress__v1__approve_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__approve_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__approve_response__field_descriptors[2] =
+{
+  {
+    "order",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ApproveResponse, order),
+    &medexpress__v1__order__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prescription",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ApproveResponse, prescription),
+    &medexpress__v1__signed_prescription__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__approve_response__field_indices_by_name[] = {
+  0,   /* field[0] = order */
+  1,   /* field[1] = prescription */
+};
+static const ProtobufCIntRange medexpress__v1__approve_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__approve_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ApproveResponse",
+  "ApproveResponse",
+  "Medexpress__V1__ApproveResponse",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__ApproveResponse),
+  2,
+  medexpress__v1__approve_response__field_descriptors,
+  medexpress__v1__approve_response__field_indices_by_name,
+  1,  medexpress__v1__approve_response__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__approve_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor medexpress__v1__reject_request__field_descriptors[3] =
 {
   {
@@ -1828,20 +2033,22 @@ const ProtobufCEnumDescriptor medexpress__v1__verification_method__descriptor =
   medexpress__v1__verification_method__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor medexpress__v1__prescriber_service__method_descriptors[5] =
+static const ProtobufCMethodDescriptor medexpress__v1__prescriber_service__method_descriptors[6] =
 {
   { "ListReviewQueue", &medexpress__v1__list_review_queue_request__descriptor, &medexpress__v1__list_review_queue_response__descriptor },
   { "GetCase", &medexpress__v1__get_case_request__descriptor, &medexpress__v1__case__descriptor },
   { "RecordVerification", &medexpress__v1__record_verification_request__descriptor, &medexpress__v1__verification__descriptor },
+  { "Approve", &medexpress__v1__approve_request__descriptor, &medexpress__v1__approve_response__descriptor },
   { "Reject", &medexpress__v1__reject_request__descriptor, &medexpress__v1__order__descriptor },
   { "RequestInformation", &medexpress__v1__request_information_request__descriptor, &medexpress__v1__order__descriptor },
 };
 const unsigned medexpress__v1__prescriber_service__method_indices_by_name[] = {
+  3,        /* Approve */
   1,        /* GetCase */
   0,        /* ListReviewQueue */
   2,        /* RecordVerification */
-  3,        /* Reject */
-  4         /* RequestInformation */
+  4,        /* Reject */
+  5         /* RequestInformation */
 };
 const ProtobufCServiceDescriptor medexpress__v1__prescriber_service__descriptor =
 {
@@ -1850,7 +2057,7 @@ const ProtobufCServiceDescriptor medexpress__v1__prescriber_service__descriptor 
   "PrescriberService",
   "Medexpress__V1__PrescriberService",
   "medexpress.v1",
-  5,
+  6,
   medexpress__v1__prescriber_service__method_descriptors,
   medexpress__v1__prescriber_service__method_indices_by_name
 };
@@ -1878,13 +2085,21 @@ void medexpress__v1__prescriber_service__record_verification(ProtobufCService *s
   assert(service->descriptor == &medexpress__v1__prescriber_service__descriptor);
   service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void medexpress__v1__prescriber_service__approve(ProtobufCService *service,
+                                                 const Medexpress__V1__ApproveRequest *input,
+                                                 Medexpress__V1__ApproveResponse_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__prescriber_service__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void medexpress__v1__prescriber_service__reject(ProtobufCService *service,
                                                 const Medexpress__V1__RejectRequest *input,
                                                 Medexpress__V1__Order_Closure closure,
                                                 void *closure_data)
 {
   assert(service->descriptor == &medexpress__v1__prescriber_service__descriptor);
-  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void medexpress__v1__prescriber_service__request_information(ProtobufCService *service,
                                                              const Medexpress__V1__RequestInformationRequest *input,
@@ -1892,7 +2107,7 @@ void medexpress__v1__prescriber_service__request_information(ProtobufCService *s
                                                              void *closure_data)
 {
   assert(service->descriptor == &medexpress__v1__prescriber_service__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void medexpress__v1__prescriber_service__init (Medexpress__V1__PrescriberService_Service *service,
                                                Medexpress__V1__PrescriberService_ServiceDestroy destroy)

@@ -19,6 +19,7 @@ PROTOBUF_C__BEGIN_DECLS
 #include "medexpress/v1/consultation.pb-c.h"
 #include "medexpress/v1/options.pb-c.h"
 #include "medexpress/v1/order.pb-c.h"
+#include "medexpress/v1/pharmacy.pb-c.h"
 
 typedef struct Medexpress__V1__ListReviewQueueRequest Medexpress__V1__ListReviewQueueRequest;
 typedef struct Medexpress__V1__ListReviewQueueResponse Medexpress__V1__ListReviewQueueResponse;
@@ -31,6 +32,8 @@ typedef struct Medexpress__V1__AnswerEvent Medexpress__V1__AnswerEvent;
 typedef struct Medexpress__V1__RecordVerificationRequest Medexpress__V1__RecordVerificationRequest;
 typedef struct Medexpress__V1__Verification Medexpress__V1__Verification;
 typedef struct Medexpress__V1__EarlierConsultation Medexpress__V1__EarlierConsultation;
+typedef struct Medexpress__V1__ApproveRequest Medexpress__V1__ApproveRequest;
+typedef struct Medexpress__V1__ApproveResponse Medexpress__V1__ApproveResponse;
 typedef struct Medexpress__V1__RejectRequest Medexpress__V1__RejectRequest;
 typedef struct Medexpress__V1__RequestInformationRequest Medexpress__V1__RequestInformationRequest;
 
@@ -289,6 +292,32 @@ struct  Medexpress__V1__EarlierConsultation
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, MEDEXPRESS__V1__CONSULTATION__STATE__STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, MEDEXPRESS__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED }
 
 
+struct  Medexpress__V1__ApproveRequest
+{
+  ProtobufCMessage base;
+  char *request_id;
+  char *order_id;
+  /*
+   * Directions for the patient; the medicine's usual directions when empty.
+   */
+  char *directions;
+};
+#define MEDEXPRESS__V1__APPROVE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__approve_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__ApproveResponse
+{
+  ProtobufCMessage base;
+  Medexpress__V1__Order *order;
+  Medexpress__V1__SignedPrescription *prescription;
+};
+#define MEDEXPRESS__V1__APPROVE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__approve_response__descriptor) \
+    , NULL, NULL }
+
+
 struct  Medexpress__V1__RejectRequest
 {
   ProtobufCMessage base;
@@ -528,6 +557,44 @@ Medexpress__V1__EarlierConsultation *
 void   medexpress__v1__earlier_consultation__free_unpacked
                      (Medexpress__V1__EarlierConsultation *message,
                       ProtobufCAllocator *allocator);
+/* Medexpress__V1__ApproveRequest methods */
+void   medexpress__v1__approve_request__init
+                     (Medexpress__V1__ApproveRequest         *message);
+size_t medexpress__v1__approve_request__get_packed_size
+                     (const Medexpress__V1__ApproveRequest   *message);
+size_t medexpress__v1__approve_request__pack
+                     (const Medexpress__V1__ApproveRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__approve_request__pack_to_buffer
+                     (const Medexpress__V1__ApproveRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__ApproveRequest *
+       medexpress__v1__approve_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__approve_request__free_unpacked
+                     (Medexpress__V1__ApproveRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__ApproveResponse methods */
+void   medexpress__v1__approve_response__init
+                     (Medexpress__V1__ApproveResponse         *message);
+size_t medexpress__v1__approve_response__get_packed_size
+                     (const Medexpress__V1__ApproveResponse   *message);
+size_t medexpress__v1__approve_response__pack
+                     (const Medexpress__V1__ApproveResponse   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__approve_response__pack_to_buffer
+                     (const Medexpress__V1__ApproveResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__ApproveResponse *
+       medexpress__v1__approve_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__approve_response__free_unpacked
+                     (Medexpress__V1__ApproveResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Medexpress__V1__RejectRequest methods */
 void   medexpress__v1__reject_request__init
                      (Medexpress__V1__RejectRequest         *message);
@@ -601,6 +668,12 @@ typedef void (*Medexpress__V1__Verification_Closure)
 typedef void (*Medexpress__V1__EarlierConsultation_Closure)
                  (const Medexpress__V1__EarlierConsultation *message,
                   void *closure_data);
+typedef void (*Medexpress__V1__ApproveRequest_Closure)
+                 (const Medexpress__V1__ApproveRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__ApproveResponse_Closure)
+                 (const Medexpress__V1__ApproveResponse *message,
+                  void *closure_data);
 typedef void (*Medexpress__V1__RejectRequest_Closure)
                  (const Medexpress__V1__RejectRequest *message,
                   void *closure_data);
@@ -626,6 +699,10 @@ struct Medexpress__V1__PrescriberService_Service
                               const Medexpress__V1__RecordVerificationRequest *input,
                               Medexpress__V1__Verification_Closure closure,
                               void *closure_data);
+  void (*approve)(Medexpress__V1__PrescriberService_Service *service,
+                  const Medexpress__V1__ApproveRequest *input,
+                  Medexpress__V1__ApproveResponse_Closure closure,
+                  void *closure_data);
   void (*reject)(Medexpress__V1__PrescriberService_Service *service,
                  const Medexpress__V1__RejectRequest *input,
                  Medexpress__V1__Order_Closure closure,
@@ -645,6 +722,7 @@ void medexpress__v1__prescriber_service__init (Medexpress__V1__PrescriberService
       function_prefix__ ## list_review_queue,\
       function_prefix__ ## get_case,\
       function_prefix__ ## record_verification,\
+      function_prefix__ ## approve,\
       function_prefix__ ## reject,\
       function_prefix__ ## request_information  }
 void medexpress__v1__prescriber_service__list_review_queue(ProtobufCService *service,
@@ -659,6 +737,10 @@ void medexpress__v1__prescriber_service__record_verification(ProtobufCService *s
                                                              const Medexpress__V1__RecordVerificationRequest *input,
                                                              Medexpress__V1__Verification_Closure closure,
                                                              void *closure_data);
+void medexpress__v1__prescriber_service__approve(ProtobufCService *service,
+                                                 const Medexpress__V1__ApproveRequest *input,
+                                                 Medexpress__V1__ApproveResponse_Closure closure,
+                                                 void *closure_data);
 void medexpress__v1__prescriber_service__reject(ProtobufCService *service,
                                                 const Medexpress__V1__RejectRequest *input,
                                                 Medexpress__V1__Order_Closure closure,
@@ -683,6 +765,8 @@ extern const ProtobufCMessageDescriptor medexpress__v1__answer_event__descriptor
 extern const ProtobufCMessageDescriptor medexpress__v1__record_verification_request__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__verification__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__earlier_consultation__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__approve_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__approve_response__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__reject_request__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__request_information_request__descriptor;
 extern const ProtobufCServiceDescriptor medexpress__v1__prescriber_service__descriptor;
