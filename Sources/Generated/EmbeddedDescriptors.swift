@@ -569,31 +569,42 @@ public enum EmbeddedDescriptors {
                 cmRlcnNSZXF1ZXN0EhsKCXBhZ2Vfc2l6ZRgBIAEoBVIIcGFnZVNpemUSHQoKcGFnZV90b2tlbhgCIAEoCVIJcGFnZVRva2VuImoK
                 Ekxpc3RPcmRlcnNSZXNwb25zZRIsCgZvcmRlcnMYASADKAsyFC5tZWRleHByZXNzLnYxLk9yZGVyUgZvcmRlcnMSJgoPbmV4dF9w
                 YWdlX3Rva2VuGAIgASgJUg1uZXh0UGFnZVRva2VuImYKEkNhbmNlbE9yZGVyUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUgly
-                ZXF1ZXN0SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSFgoGcmVhc29uGAMgASgJUgZyZWFzb24ibwoZUHJvdmlkZUluZm9y
-                bWF0aW9uUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1ZXN0SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSGAoH
-                bWVzc2FnZRgDIAEoCVIHbWVzc2FnZSLdBAoFT3JkZXISDgoCaWQYASABKAlSAmlkEicKD2NvbnN1bHRhdGlvbl9pZBgCIAEoCVIO
-                Y29uc3VsdGF0aW9uSWQSIQoMdHJlYXRtZW50X2lkGAMgASgJUgt0cmVhdG1lbnRJZBIyCgZzdGF0dXMYBCABKA4yGi5tZWRleHBy
-                ZXNzLnYxLk9yZGVyU3RhdHVzUgZzdGF0dXMSQwoOcGF5bWVudF9zdGF0dXMYBSABKA4yHC5tZWRleHByZXNzLnYxLlBheW1lbnRT
-                dGF0dXNSDXBheW1lbnRTdGF0dXMSLAoEaXRlbRgGIAEoCzIYLm1lZGV4cHJlc3MudjEuT3JkZXJJdGVtUgRpdGVtEiwKEmRlbGl2
-                ZXJ5X29wdGlvbl9pZBgHIAEoCVIQZGVsaXZlcnlPcHRpb25JZBJHChBkZWxpdmVyeV9hZGRyZXNzGAggASgLMhwubWVkZXhwcmVz
-                cy52MS5Qb3N0YWxBZGRyZXNzUg9kZWxpdmVyeUFkZHJlc3MSKgoFcHJpY2UYCSABKAsyFC5tZWRleHByZXNzLnYxLlF1b3RlUgVw
-                cmljZRI5CgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIJY3JlYXRlZEF0EjoKB2hpc3RvcnkY
-                CyADKAsyIC5tZWRleHByZXNzLnYxLk9yZGVyU3RhdHVzQ2hhbmdlUgdoaXN0b3J5EjcKCG1lc3NhZ2VzGAwgAygLMhsubWVkZXhw
-                cmVzcy52MS5PcmRlck1lc3NhZ2VSCG1lc3NhZ2VzIqEBCgxPcmRlck1lc3NhZ2USNAoLYXV0aG9yX3JvbGUYASABKA4yEy5tZWRl
-                eHByZXNzLnYxLlJvbGVSCmF1dGhvclJvbGUSGwoJYXV0aG9yX2lkGAIgASgJUghhdXRob3JJZBISCgR0ZXh0GAMgASgJUgR0ZXh0
-                EioKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFICYXQi2gEKCU9yZGVySXRlbRIdCgpwcm9kdWN0X2lkGAEg
-                ASgJUglwcm9kdWN0SWQSJwoPbWVkaWNhdGlvbl9uYW1lGAIgASgJUg5tZWRpY2F0aW9uTmFtZRIaCghzdHJlbmd0aBgDIAEoCVII
-                c3RyZW5ndGgSKQoQcGFja19kZXNjcmlwdGlvbhgEIAEoCVIPcGFja0Rlc2NyaXB0aW9uEhoKCHF1YW50aXR5GAUgASgFUghxdWFu
-                dGl0eRIiCgxyZWZyaWdlcmF0ZWQYBiABKAhSDHJlZnJpZ2VyYXRlZCKLAQoRT3JkZXJTdGF0dXNDaGFuZ2USMgoGc3RhdHVzGAEg
-                ASgOMhoubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c1IGc3RhdHVzEioKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVz
-                dGFtcFICYXQSFgoGcmVhc29uGAMgASgJUgZyZWFzb24y+wMKDE9yZGVyU2VydmljZRJJCghHZXRRdW90ZRIeLm1lZGV4cHJlc3Mu
-                djEuR2V0UXVvdGVSZXF1ZXN0GhQubWVkZXhwcmVzcy52MS5RdW90ZSIHirUYAwoBARJJCghDaGVja291dBIeLm1lZGV4cHJlc3Mu
-                djEuQ2hlY2tvdXRSZXF1ZXN0GhQubWVkZXhwcmVzcy52MS5PcmRlciIHirUYAwoBARJJCghHZXRPcmRlchIeLm1lZGV4cHJlc3Mu
-                djEuR2V0T3JkZXJSZXF1ZXN0GhQubWVkZXhwcmVzcy52MS5PcmRlciIHirUYAwoBARJaCgpMaXN0T3JkZXJzEiAubWVkZXhwcmVz
-                cy52MS5MaXN0T3JkZXJzUmVxdWVzdBohLm1lZGV4cHJlc3MudjEuTGlzdE9yZGVyc1Jlc3BvbnNlIgeKtRgDCgEBEk8KC0NhbmNl
-                bE9yZGVyEiEubWVkZXhwcmVzcy52MS5DYW5jZWxPcmRlclJlcXVlc3QaFC5tZWRleHByZXNzLnYxLk9yZGVyIgeKtRgDCgEBEl0K
-                ElByb3ZpZGVJbmZvcm1hdGlvbhIoLm1lZGV4cHJlc3MudjEuUHJvdmlkZUluZm9ybWF0aW9uUmVxdWVzdBoULm1lZGV4cHJlc3Mu
-                djEuT3JkZXIiB4q1GAMKAQFiBnByb3RvMw==
+                ZXF1ZXN0SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSFgoGcmVhc29uGAMgASgJUgZyZWFzb24iLgoRV2F0Y2hPcmRlclJl
+                cXVlc3QSGQoIb3JkZXJfaWQYASABKAlSB29yZGVySWQimAEKC09yZGVyVXBkYXRlEioKBW9yZGVyGAEgASgLMhQubWVkZXhwcmVz
+                cy52MS5PcmRlclIFb3JkZXISIwoNZnJvbV9zbmFwc2hvdBgCIAEoCFIMZnJvbVNuYXBzaG90EjgKBmNoYW5nZRgDIAEoCzIgLm1l
+                ZGV4cHJlc3MudjEuT3JkZXJTdGF0dXNDaGFuZ2VSBmNoYW5nZSKDAQoVU3VibWl0RmVlZGJhY2tSZXF1ZXN0Eh0KCnJlcXVlc3Rf
+                aWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIWCgZyYXRpbmcYAyABKAVSBnJhdGluZxIYCgdj
+                b21tZW50GAQgASgJUgdjb21tZW50IpYBCghGZWVkYmFjaxIZCghvcmRlcl9pZBgBIAEoCVIHb3JkZXJJZBIWCgZyYXRpbmcYAiAB
+                KAVSBnJhdGluZxIYCgdjb21tZW50GAMgASgJUgdjb21tZW50Ej0KDHN1Ym1pdHRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1
+                Zi5UaW1lc3RhbXBSC3N1Ym1pdHRlZEF0Im8KGVByb3ZpZGVJbmZvcm1hdGlvblJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJ
+                cmVxdWVzdElkEhkKCG9yZGVyX2lkGAIgASgJUgdvcmRlcklkEhgKB21lc3NhZ2UYAyABKAlSB21lc3NhZ2Ui9QUKBU9yZGVyEg4K
+                AmlkGAEgASgJUgJpZBInCg9jb25zdWx0YXRpb25faWQYAiABKAlSDmNvbnN1bHRhdGlvbklkEiEKDHRyZWF0bWVudF9pZBgDIAEo
+                CVILdHJlYXRtZW50SWQSMgoGc3RhdHVzGAQgASgOMhoubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c1IGc3RhdHVzEkMKDnBheW1l
+                bnRfc3RhdHVzGAUgASgOMhwubWVkZXhwcmVzcy52MS5QYXltZW50U3RhdHVzUg1wYXltZW50U3RhdHVzEiwKBGl0ZW0YBiABKAsy
+                GC5tZWRleHByZXNzLnYxLk9yZGVySXRlbVIEaXRlbRIsChJkZWxpdmVyeV9vcHRpb25faWQYByABKAlSEGRlbGl2ZXJ5T3B0aW9u
+                SWQSRwoQZGVsaXZlcnlfYWRkcmVzcxgIIAEoCzIcLm1lZGV4cHJlc3MudjEuUG9zdGFsQWRkcmVzc1IPZGVsaXZlcnlBZGRyZXNz
+                EioKBXByaWNlGAkgASgLMhQubWVkZXhwcmVzcy52MS5RdW90ZVIFcHJpY2USOQoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5w
+                cm90b2J1Zi5UaW1lc3RhbXBSCWNyZWF0ZWRBdBI6CgdoaXN0b3J5GAsgAygLMiAubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c0No
+                YW5nZVIHaGlzdG9yeRI3CghtZXNzYWdlcxgMIAMoCzIbLm1lZGV4cHJlc3MudjEuT3JkZXJNZXNzYWdlUghtZXNzYWdlcxInCg90
+                cmFja2luZ19udW1iZXIYDSABKAlSDnRyYWNraW5nTnVtYmVyEiEKDHRyYWNraW5nX3VybBgOIAEoCVILdHJhY2tpbmdVcmwSSgoS
+                ZXN0aW1hdGVkX2RlbGl2ZXJ5GA8gASgLMhsubWVkZXhwcmVzcy52MS5DYWxlbmRhckRhdGVSEWVzdGltYXRlZERlbGl2ZXJ5IqEB
+                CgxPcmRlck1lc3NhZ2USNAoLYXV0aG9yX3JvbGUYASABKA4yEy5tZWRleHByZXNzLnYxLlJvbGVSCmF1dGhvclJvbGUSGwoJYXV0
+                aG9yX2lkGAIgASgJUghhdXRob3JJZBISCgR0ZXh0GAMgASgJUgR0ZXh0EioKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRp
+                bWVzdGFtcFICYXQi2gEKCU9yZGVySXRlbRIdCgpwcm9kdWN0X2lkGAEgASgJUglwcm9kdWN0SWQSJwoPbWVkaWNhdGlvbl9uYW1l
+                GAIgASgJUg5tZWRpY2F0aW9uTmFtZRIaCghzdHJlbmd0aBgDIAEoCVIIc3RyZW5ndGgSKQoQcGFja19kZXNjcmlwdGlvbhgEIAEo
+                CVIPcGFja0Rlc2NyaXB0aW9uEhoKCHF1YW50aXR5GAUgASgFUghxdWFudGl0eRIiCgxyZWZyaWdlcmF0ZWQYBiABKAhSDHJlZnJp
+                Z2VyYXRlZCKLAQoRT3JkZXJTdGF0dXNDaGFuZ2USMgoGc3RhdHVzGAEgASgOMhoubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c1IG
+                c3RhdHVzEioKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFICYXQSFgoGcmVhc29uGAMgASgJUgZyZWFzb24y
+                rAUKDE9yZGVyU2VydmljZRJJCghHZXRRdW90ZRIeLm1lZGV4cHJlc3MudjEuR2V0UXVvdGVSZXF1ZXN0GhQubWVkZXhwcmVzcy52
+                MS5RdW90ZSIHirUYAwoBARJJCghDaGVja291dBIeLm1lZGV4cHJlc3MudjEuQ2hlY2tvdXRSZXF1ZXN0GhQubWVkZXhwcmVzcy52
+                MS5PcmRlciIHirUYAwoBARJJCghHZXRPcmRlchIeLm1lZGV4cHJlc3MudjEuR2V0T3JkZXJSZXF1ZXN0GhQubWVkZXhwcmVzcy52
+                MS5PcmRlciIHirUYAwoBARJaCgpMaXN0T3JkZXJzEiAubWVkZXhwcmVzcy52MS5MaXN0T3JkZXJzUmVxdWVzdBohLm1lZGV4cHJl
+                c3MudjEuTGlzdE9yZGVyc1Jlc3BvbnNlIgeKtRgDCgEBEk8KC0NhbmNlbE9yZGVyEiEubWVkZXhwcmVzcy52MS5DYW5jZWxPcmRl
+                clJlcXVlc3QaFC5tZWRleHByZXNzLnYxLk9yZGVyIgeKtRgDCgEBElUKCldhdGNoT3JkZXISIC5tZWRleHByZXNzLnYxLldhdGNo
+                T3JkZXJSZXF1ZXN0GhoubWVkZXhwcmVzcy52MS5PcmRlclVwZGF0ZSIHirUYAwoBATABElgKDlN1Ym1pdEZlZWRiYWNrEiQubWVk
+                ZXhwcmVzcy52MS5TdWJtaXRGZWVkYmFja1JlcXVlc3QaFy5tZWRleHByZXNzLnYxLkZlZWRiYWNrIgeKtRgDCgEBEl0KElByb3Zp
+                ZGVJbmZvcm1hdGlvbhIoLm1lZGV4cHJlc3MudjEuUHJvdmlkZUluZm9ybWF0aW9uUmVxdWVzdBoULm1lZGV4cHJlc3MudjEuT3Jk
+                ZXIiB4q1GAMKAQFiBnByb3RvMw==
                 """),
             EmbeddedFileDescriptor(
                 name: "medexpress/v1/pharmacy.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
@@ -920,6 +931,7 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.DispensingStatus": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.EarlierConsultation": "medexpress/v1/prescriber.proto",
             "medexpress.v1.Exclusion": "medexpress/v1/consultation.proto",
+            "medexpress.v1.Feedback": "medexpress/v1/order.proto",
             "medexpress.v1.GetCaseRequest": "medexpress/v1/prescriber.proto",
             "medexpress.v1.GetConsultationRequest": "medexpress/v1/consultation.proto",
             "medexpress.v1.GetOrderRequest": "medexpress/v1/order.proto",
@@ -955,8 +967,11 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.OrderService.GetQuote": "medexpress/v1/order.proto",
             "medexpress.v1.OrderService.ListOrders": "medexpress/v1/order.proto",
             "medexpress.v1.OrderService.ProvideInformation": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderService.SubmitFeedback": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderService.WatchOrder": "medexpress/v1/order.proto",
             "medexpress.v1.OrderStatus": "medexpress/v1/common.proto",
             "medexpress.v1.OrderStatusChange": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderUpdate": "medexpress/v1/order.proto",
             "medexpress.v1.Patient": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PaymentStatus": "medexpress/v1/common.proto",
             "medexpress.v1.PharmacyService": "medexpress/v1/pharmacy.proto",
@@ -1019,6 +1034,7 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.StreamShippingInstructionsRequest": "medexpress/v1/courier.proto",
             "medexpress.v1.StreamStockAlertsRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.SubmitConsultationRequest": "medexpress/v1/consultation.proto",
+            "medexpress.v1.SubmitFeedbackRequest": "medexpress/v1/order.proto",
             "medexpress.v1.TrackingEvent": "medexpress/v1/courier.proto",
             "medexpress.v1.Treatment": "medexpress/v1/catalog.proto",
             "medexpress.v1.TreatmentSummary": "medexpress/v1/catalog.proto",
@@ -1031,6 +1047,7 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.VerifyCustomerIdentityResponse": "medexpress/v1/auth.proto",
             "medexpress.v1.VerifyItemRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.VerifyItemResponse": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.WatchOrderRequest": "medexpress/v1/order.proto",
             "medexpress.v1.auth": "medexpress/v1/options.proto",
         ],
         extensions: [

@@ -287,6 +287,120 @@ public struct Medexpress_V1_CancelOrderRequest: ProtoMessage {
     }
 }
 
+/// The `medexpress.v1.WatchOrderRequest` message.
+public struct Medexpress_V1_WatchOrderRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.WatchOrderRequest"
+
+    public var orderId: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__WatchOrderRequest()
+        medexpress__v1__watch_order_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__WatchOrderRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_WatchOrderRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// One change to a watched order. Every status change gets its own update, in order, even when
+/// several happened between two looks; `order` is the order as it is now.
+public struct Medexpress_V1_OrderUpdate: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.OrderUpdate"
+
+    public var order: Medexpress_V1_Order?
+
+    /// True for the first message (the order as it was when the watch began).
+    public var fromSnapshot: Bool = false
+
+    /// The status change this update reports (the latest one in the snapshot); unset for a change
+    /// of payment or tracking facts only.
+    public var change: Medexpress_V1_OrderStatusChange?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__OrderUpdate()
+        medexpress__v1__order_update__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__OrderUpdate.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_OrderUpdate.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.SubmitFeedbackRequest` message.
+public struct Medexpress_V1_SubmitFeedbackRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.SubmitFeedbackRequest"
+
+    public var requestId: String = ""
+
+    public var orderId: String = ""
+
+    /// 1 (poor) to 5 (excellent).
+    public var rating: Int32 = 0
+
+    /// Optional, up to 2000 characters.
+    public var comment: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__SubmitFeedbackRequest()
+        medexpress__v1__submit_feedback_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__SubmitFeedbackRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_SubmitFeedbackRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.Feedback` message.
+public struct Medexpress_V1_Feedback: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.Feedback"
+
+    public var orderId: String = ""
+
+    public var rating: Int32 = 0
+
+    public var comment: String = ""
+
+    public var submittedAt: Google_Protobuf_Timestamp?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__Feedback()
+        medexpress__v1__feedback__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__Feedback.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_Feedback.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
 /// The `medexpress.v1.ProvideInformationRequest` message.
 public struct Medexpress_V1_ProvideInformationRequest: ProtoMessage {
     public static let protoMessageName = "medexpress.v1.ProvideInformationRequest"
@@ -344,6 +458,13 @@ public struct Medexpress_V1_Order: ProtoMessage {
 
     /// Messages between the prescriber and the customer about this order, oldest first.
     public var messages: [Medexpress_V1_OrderMessage] = []
+
+    /// Once dispatched: the courier's tracking number and page, and the expected delivery day.
+    public var trackingNumber: String = ""
+
+    public var trackingUrl: String = ""
+
+    public var estimatedDelivery: Medexpress_V1_CalendarDate?
 
     public init() {}
 
@@ -619,6 +740,82 @@ extension Medexpress_V1_CancelOrderRequest {
     }
 }
 
+extension Medexpress_V1_WatchOrderRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__WatchOrderRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.orderId = try ProtobufCCoding.string(c.pointee.order_id, field: "order_id", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__WatchOrderRequest> {
+        let c = arena.message(Medexpress__V1__WatchOrderRequest.self, medexpress__v1__watch_order_request__init)
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        return c
+    }
+}
+
+extension Medexpress_V1_OrderUpdate {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__OrderUpdate>) throws(ProtoDecodingError) {
+        self.init()
+        self.order = try ProtobufCCoding.message(c.pointee.order, Medexpress_V1_Order.init(cMessage:))
+        self.fromSnapshot = c.pointee.from_snapshot != 0
+        self.change = try ProtobufCCoding.message(c.pointee.change, Medexpress_V1_OrderStatusChange.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__OrderUpdate> {
+        let c = arena.message(Medexpress__V1__OrderUpdate.self, medexpress__v1__order_update__init)
+        if let value = self.order { c.pointee.order = value.cMessage(in: arena) }
+        c.pointee.from_snapshot = self.fromSnapshot ? 1 : 0
+        if let value = self.change { c.pointee.change = value.cMessage(in: arena) }
+        return c
+    }
+}
+
+extension Medexpress_V1_SubmitFeedbackRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__SubmitFeedbackRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.requestId = try ProtobufCCoding.string(c.pointee.request_id, field: "request_id", message: Self.protoMessageName)
+        self.orderId = try ProtobufCCoding.string(c.pointee.order_id, field: "order_id", message: Self.protoMessageName)
+        self.rating = c.pointee.rating
+        self.comment = try ProtobufCCoding.string(c.pointee.comment, field: "comment", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__SubmitFeedbackRequest> {
+        let c = arena.message(Medexpress__V1__SubmitFeedbackRequest.self, medexpress__v1__submit_feedback_request__init)
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        c.pointee.rating = self.rating
+        if !self.comment.isEmpty { c.pointee.comment = arena.cString(self.comment) }
+        return c
+    }
+}
+
+extension Medexpress_V1_Feedback {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__Feedback>) throws(ProtoDecodingError) {
+        self.init()
+        self.orderId = try ProtobufCCoding.string(c.pointee.order_id, field: "order_id", message: Self.protoMessageName)
+        self.rating = c.pointee.rating
+        self.comment = try ProtobufCCoding.string(c.pointee.comment, field: "comment", message: Self.protoMessageName)
+        self.submittedAt = try ProtobufCCoding.message(c.pointee.submitted_at, Google_Protobuf_Timestamp.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__Feedback> {
+        let c = arena.message(Medexpress__V1__Feedback.self, medexpress__v1__feedback__init)
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        c.pointee.rating = self.rating
+        if !self.comment.isEmpty { c.pointee.comment = arena.cString(self.comment) }
+        if let value = self.submittedAt { c.pointee.submitted_at = value.cMessage(in: arena) }
+        return c
+    }
+}
+
 extension Medexpress_V1_ProvideInformationRequest {
     /// Converts the C struct libprotobuf-c unpacked.
     init(cMessage c: UnsafePointer<Medexpress__V1__ProvideInformationRequest>) throws(ProtoDecodingError) {
@@ -654,6 +851,9 @@ extension Medexpress_V1_Order {
         self.createdAt = try ProtobufCCoding.message(c.pointee.created_at, Google_Protobuf_Timestamp.init(cMessage:))
         self.history = try ProtobufCCoding.messages(c.pointee.history, count: c.pointee.n_history, field: "history", message: Self.protoMessageName, Medexpress_V1_OrderStatusChange.init(cMessage:))
         self.messages = try ProtobufCCoding.messages(c.pointee.messages, count: c.pointee.n_messages, field: "messages", message: Self.protoMessageName, Medexpress_V1_OrderMessage.init(cMessage:))
+        self.trackingNumber = try ProtobufCCoding.string(c.pointee.tracking_number, field: "tracking_number", message: Self.protoMessageName)
+        self.trackingUrl = try ProtobufCCoding.string(c.pointee.tracking_url, field: "tracking_url", message: Self.protoMessageName)
+        self.estimatedDelivery = try ProtobufCCoding.message(c.pointee.estimated_delivery, Medexpress_V1_CalendarDate.init(cMessage:))
     }
 
     /// The message as a protoc-c struct whose memory `arena` owns.
@@ -677,6 +877,9 @@ extension Medexpress_V1_Order {
             c.pointee.n_messages = self.messages.count
             c.pointee.messages = arena.pointers(self.messages.map { $0.cMessage(in: arena) })
         }
+        if !self.trackingNumber.isEmpty { c.pointee.tracking_number = arena.cString(self.trackingNumber) }
+        if !self.trackingUrl.isEmpty { c.pointee.tracking_url = arena.cString(self.trackingUrl) }
+        if let value = self.estimatedDelivery { c.pointee.estimated_delivery = value.cMessage(in: arena) }
         return c
     }
 }
@@ -755,6 +958,8 @@ public enum Medexpress_V1_OrderService {
         Method.getOrder.descriptor,
         Method.listOrders.descriptor,
         Method.cancelOrder.descriptor,
+        Method.watchOrder.descriptor,
+        Method.submitFeedback.descriptor,
         Method.provideInformation.descriptor,
     ])
 
@@ -802,6 +1007,23 @@ public enum Medexpress_V1_OrderService {
                 CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x01]),
             ]))
 
+        /// The order now, then again at every change (status, payment, tracking) until it reaches a
+        /// final status (delivered, rejected, returned, cancelled).
+        public static let watchOrder = RPCMethod<Medexpress_V1_WatchOrderRequest, Medexpress_V1_OrderUpdate>(MethodDescriptor(
+            service: "medexpress.v1.OrderService", method: "WatchOrder", type: .serverStreaming,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x01]),
+            ]))
+
+        /// A rating and comment on a delivered order (one per order).
+        public static let submitFeedback = RPCMethod<Medexpress_V1_SubmitFeedbackRequest, Medexpress_V1_Feedback>(MethodDescriptor(
+            service: "medexpress.v1.OrderService", method: "SubmitFeedback", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x01]),
+            ]))
+
         /// Answers the prescriber's request for information; the order returns to review.
         public static let provideInformation = RPCMethod<Medexpress_V1_ProvideInformationRequest, Medexpress_V1_Order>(MethodDescriptor(
             service: "medexpress.v1.OrderService", method: "ProvideInformation", type: .unary,
@@ -831,6 +1053,13 @@ public protocol Medexpress_V1_OrderServiceProvider: RPCService {
     /// Cancels an order before it is prescribed; the payment hold is released.
     func cancelOrder(_ request: Medexpress_V1_CancelOrderRequest, context: ServerContext) async throws -> Medexpress_V1_Order
 
+    /// The order now, then again at every change (status, payment, tracking) until it reaches a
+    /// final status (delivered, rejected, returned, cancelled).
+    func watchOrder(_ request: Medexpress_V1_WatchOrderRequest, responses: ResponseWriter<Medexpress_V1_OrderUpdate>, context: ServerContext) async throws
+
+    /// A rating and comment on a delivered order (one per order).
+    func submitFeedback(_ request: Medexpress_V1_SubmitFeedbackRequest, context: ServerContext) async throws -> Medexpress_V1_Feedback
+
     /// Answers the prescriber's request for information; the order returns to review.
     func provideInformation(_ request: Medexpress_V1_ProvideInformationRequest, context: ServerContext) async throws -> Medexpress_V1_Order
 }
@@ -853,6 +1082,12 @@ extension Medexpress_V1_OrderServiceProvider {
             },
             .unary(Medexpress_V1_OrderService.Method.cancelOrder) { request, context in
                 try await self.cancelOrder(request, context: context)
+            },
+            .serverStreaming(Medexpress_V1_OrderService.Method.watchOrder) { request, responses, context in
+                try await self.watchOrder(request, responses: responses, context: context)
+            },
+            .unary(Medexpress_V1_OrderService.Method.submitFeedback) { request, context in
+                try await self.submitFeedback(request, context: context)
             },
             .unary(Medexpress_V1_OrderService.Method.provideInformation) { request, context in
                 try await self.provideInformation(request, context: context)
@@ -895,6 +1130,17 @@ public struct Medexpress_V1_OrderServiceClient: Sendable {
     /// Cancels an order before it is prescribed; the payment hold is released.
     public func cancelOrder(_ request: Medexpress_V1_CancelOrderRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_Order {
         try await channel.unary(Medexpress_V1_OrderService.Method.cancelOrder, request, metadata: metadata, options: options).message
+    }
+
+    /// The order now, then again at every change (status, payment, tracking) until it reaches a
+    /// final status (delivered, rejected, returned, cancelled).
+    public func watchOrder(_ request: Medexpress_V1_WatchOrderRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> ServerStreamingCall<Medexpress_V1_OrderUpdate> {
+        try await channel.serverStreaming(Medexpress_V1_OrderService.Method.watchOrder, request, metadata: metadata, options: options)
+    }
+
+    /// A rating and comment on a delivered order (one per order).
+    public func submitFeedback(_ request: Medexpress_V1_SubmitFeedbackRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_Feedback {
+        try await channel.unary(Medexpress_V1_OrderService.Method.submitFeedback, request, metadata: metadata, options: options).message
     }
 
     /// Answers the prescriber's request for information; the order returns to review.

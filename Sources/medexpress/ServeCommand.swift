@@ -92,6 +92,8 @@ struct ServeCommand {
 
     /// How often stale sign-in throttle rows are deleted.
     static let housekeepingInterval: Duration = .seconds(600)
+    /// How often overdue orders are looked for.
+    static let expiryInterval: Duration = .seconds(60)
 
     /// Threads for password hashing and other blocking work: scrypt holds 128 MiB while it runs,
     /// so this bounds that memory too.
@@ -168,12 +170,26 @@ struct ServeCommand {
                 try? await Task.sleep(for: Self.housekeepingInterval)
             }
         }
+        // Orders waiting too long for an answer or an ID check are cancelled and released.
+        let expiry = OrderExpiry(journey: journey, outbox: outbox)
+        let expiring = Task.detached {
+            while !Task.isCancelled {
+                do {
+                    try await expiry.cancelOverdue()
+                } catch {
+                    log.warning("cancelling overdue orders failed", ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: Self.expiryInterval)
+            }
+        }
         // Deferred work (releasing payment holds) queued by committed changes.
         let dispatcher = Task.detached { await outbox.run() }
         let signal = await Signals.waitForTermination()
         housekeeping.cancel()
         dispatcher.cancel()
+        expiring.cancel()
         await housekeeping.value
+        await expiring.value
         await dispatcher.value
         log.info("shutting down", ["signal": signal, "grace_seconds": "\(options.shutdownGrace.components.seconds)"])
         health.enterShutdown()

@@ -130,6 +130,13 @@ struct OrderRecord: Sendable {
             return change
         }
         message.messages = try messages(in: tx, cipher: cipher)
+        if let shipment = try tx.query("SELECT tracking_number, estimated_delivery FROM shipments WHERE order_id = $1", [.text(id)]).first {
+            message.trackingNumber = try shipment.string("tracking_number")
+            message.trackingUrl = PharmacyService.trackingURL(message.trackingNumber)
+            if let day = CalendarDay(iso8601: try shipment.string("estimated_delivery")) {
+                message.estimatedDelivery = PrescriptionRecord.date(day)
+            }
+        }
         return message
     }
 

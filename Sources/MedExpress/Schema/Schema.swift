@@ -20,7 +20,8 @@ public enum Schema {
            EncryptedColumn(table: "prescriptions", keyColumn: "id", column: "particulars"),
            EncryptedColumn(table: "pom_register", keyColumn: "id", column: "entry"),
            EncryptedColumn(table: "shipments", keyColumn: "id", column: "label"),
-           EncryptedColumn(table: "tracking_events", keyColumn: "id", column: "details")]
+           EncryptedColumn(table: "tracking_events", keyColumn: "id", column: "details"),
+           EncryptedColumn(table: "feedback", keyColumn: "order_id", column: "comment")]
 
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "data keys and audit log", sql: """
@@ -420,6 +421,16 @@ public enum Schema {
             CREATE TRIGGER pom_register_no_rewrite
                 BEFORE UPDATE OF id, order_id, prescription_id, supply_date, keep_until, supplied_by, created_at_us ON pom_register
                 FOR EACH ROW EXECUTE FUNCTION history_append_only()
+            """),
+        Migration.portable(version: 12, name: "customer feedback", sql: """
+            CREATE TABLE feedback (
+                order_id TEXT PRIMARY KEY REFERENCES orders (id),
+                customer_id TEXT NOT NULL REFERENCES customers (id),
+                rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+                comment BLOB NOT NULL,
+                submitted_at_us INTEGER NOT NULL
+            );
+            CREATE INDEX feedback_submitted ON feedback (submitted_at_us)
             """),
     ]
 }

@@ -137,6 +137,86 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
         return try await order(String(decoding: recorded, as: UTF8.self), ownedBy: customerID)
     }
 
+    public func watchOrder(_ request: Medexpress_V1_WatchOrderRequest, responses: ResponseWriter<Medexpress_V1_OrderUpdate>,
+                           context: ServerContext) async throws {
+        let caller = try context.requireCaller()
+        let feed = journey.feed
+        var cursor = try await feed.latest()
+        var current = try await order(request.orderId, ownedBy: caller.subjectID)
+        try await responses.write(.with {
+            $0.order = current
+            $0.fromSnapshot = true
+            if let last = current.history.last { $0.change = last }
+        })
+        let final: Set<Medexpress_V1_OrderStatus> = [.delivered, .rejected, .returned, .cancelled]
+        while !final.contains(current.status) && !Task.isCancelled {
+            let (changes, next) = try await feed.changes(after: cursor, actionPrefixes: ["order.", "prescription.", "payment."])
+            cursor = next
+            if changes.contains(where: { $0.resource == current.id }) {
+                let updated = try await order(current.id, ownedBy: caller.subjectID)
+                // One update per status change, oldest first, however many happened since the last look.
+                let newChanges = updated.history.dropFirst(current.history.count)
+                for change in newChanges {
+                    try await responses.write(.with {
+                        $0.order = updated
+                        $0.change = change
+                    })
+                }
+                if newChanges.isEmpty && updated != current { try await responses.write(.with { $0.order = updated }) }
+                current = updated
+            }
+            if changes.isEmpty { try await feed.wait() }
+        }
+    }
+
+    public func submitFeedback(_ request: Medexpress_V1_SubmitFeedbackRequest, context: ServerContext) async throws -> Medexpress_V1_Feedback {
+        let caller = try context.requireCaller()
+        try Idempotency.check(request.requestId)
+        guard (1...5).contains(request.rating) else { throw Status(.invalidArgument, "rating: 1 (poor) to 5 (excellent)") }
+        let comment = request.comment.trimmingWhitespace
+        guard comment.count <= PrescriberService.maxTextCharacters else {
+            throw Status(.invalidArgument, "comment: at most \(PrescriberService.maxTextCharacters) characters")
+        }
+        let customerID = caller.subjectID
+        let now = journey.clock()
+        let cipher = journey.vault.cipher
+        let dialect = journey.store.dialect
+        let recorded: [UInt8]
+        do {
+            recorded = try await Idempotency.once(
+                scope: "SubmitFeedback/" + customerID, requestID: request.requestId,
+                fingerprint: journey.vault.blindIndex.index("SubmitFeedback:" + Hex.encode(request.encoded())),
+                store: journey.store, now: now) { tx in
+                let order = try OrderRecord.require(request.orderId, ownedBy: customerID, in: tx, cipher: cipher)
+                guard order.status == .delivered else {
+                    throw Status(.failedPrecondition, "order is \(order.status.wireName): feedback is given once it is DELIVERED")
+                }
+                try tx.execute("""
+                    INSERT INTO feedback (order_id, customer_id, rating, comment, submitted_at_us) VALUES ($1, $2, $3, $4, $5)
+                    """, [.text(order.id), .text(customerID), .integer(Int64(request.rating)),
+                          .blob(cipher.seal(comment, context: FieldContext(table: "feedback", column: "comment", row: order.id))), .integer(now)])
+                try AuditLog.append(AuditEntry(caller, at: now, method: Method.submitFeedback.descriptor.path, resource: order.id,
+                                               action: "feedback.submitted", detail: "rating=\(request.rating)"),
+                                    in: tx, dialect: dialect)
+                return Array(order.id.utf8)
+            }
+        } catch StoreError.uniqueViolation(let constraint, _) where constraint == "feedback_pkey" {
+            throw Status(.alreadyExists, "feedback on order \(request.orderId) was already given")
+        }
+        let orderID = String(decoding: recorded, as: UTF8.self)
+        return try await journey.store.read { tx in
+            guard let row = try tx.query("SELECT rating, comment, submitted_at_us FROM feedback WHERE order_id = $1", [.text(orderID)]).first else {
+                throw Status(.internalError, "feedback on \(orderID) vanished")
+            }
+            var feedback = Medexpress_V1_Feedback()
+            feedback.orderId = orderID
+            feedback.rating = Int32(try row.int64("rating"))
+            feedback.comment = try cipher.openString(try row.bytes("comment"), context: FieldContext(table: "feedback", column: "comment", row: orderID))
+            feedback.submittedAt = Timestamps.timestamp(microseconds: try row.int64("submitted_at_us"))
+            return feedback
+        }
+    }
+
     /// The order as its owner sees it.
     func order(_ id: String, ownedBy customerID: String) async throws -> Medexpress_V1_Order {
         let cipher = journey.vault.cipher

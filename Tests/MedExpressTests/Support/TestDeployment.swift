@@ -24,6 +24,7 @@ struct TestDeployment {
     let clock: TestClock
     let payments: RecordingPaymentGateway
     let outbox: Outbox
+    let journey: Journey
     let pki: TestPKI?
     var auth: Medexpress_V1_AuthServiceClient { Medexpress_V1_AuthServiceClient(channel: channel) }
     var catalog: Medexpress_V1_CatalogServiceClient { Medexpress_V1_CatalogServiceClient(channel: channel) }
@@ -58,7 +59,7 @@ struct TestDeployment {
         let channel = try GRPCChannel(target: SocketAddress(host: "127.0.0.1", port: server.port), tls: pki?.clientTLS(),
                                       configuration: channelConfiguration)
         return TestDeployment(store: store, vault: vault, server: server, channel: channel, blocking: blocking, clock: clock,
-                              payments: payments, outbox: outbox, pki: pki)
+                              payments: payments, outbox: outbox, journey: journey, pki: pki)
     }
 
     func stop() async {

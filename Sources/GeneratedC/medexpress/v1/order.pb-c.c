@@ -328,6 +328,186 @@ void   medexpress__v1__cancel_order_request__free_unpacked
   assert(message->base.descriptor == &medexpress__v1__cancel_order_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   medexpress__v1__watch_order_request__init
+                     (Medexpress__V1__WatchOrderRequest         *message)
+{
+  static const Medexpress__V1__WatchOrderRequest init_value = MEDEXPRESS__V1__WATCH_ORDER_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__watch_order_request__get_packed_size
+                     (const Medexpress__V1__WatchOrderRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__watch_order_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__watch_order_request__pack
+                     (const Medexpress__V1__WatchOrderRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__watch_order_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__watch_order_request__pack_to_buffer
+                     (const Medexpress__V1__WatchOrderRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__watch_order_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__WatchOrderRequest *
+       medexpress__v1__watch_order_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__WatchOrderRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__watch_order_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__watch_order_request__free_unpacked
+                     (Medexpress__V1__WatchOrderRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__watch_order_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__order_update__init
+                     (Medexpress__V1__OrderUpdate         *message)
+{
+  static const Medexpress__V1__OrderUpdate init_value = MEDEXPRESS__V1__ORDER_UPDATE__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__order_update__get_packed_size
+                     (const Medexpress__V1__OrderUpdate *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_update__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__order_update__pack
+                     (const Medexpress__V1__OrderUpdate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_update__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__order_update__pack_to_buffer
+                     (const Medexpress__V1__OrderUpdate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_update__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__OrderUpdate *
+       medexpress__v1__order_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__OrderUpdate *)
+     protobuf_c_message_unpack (&medexpress__v1__order_update__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__order_update__free_unpacked
+                     (Medexpress__V1__OrderUpdate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__order_update__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__submit_feedback_request__init
+                     (Medexpress__V1__SubmitFeedbackRequest         *message)
+{
+  static const Medexpress__V1__SubmitFeedbackRequest init_value = MEDEXPRESS__V1__SUBMIT_FEEDBACK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__submit_feedback_request__get_packed_size
+                     (const Medexpress__V1__SubmitFeedbackRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__submit_feedback_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__submit_feedback_request__pack
+                     (const Medexpress__V1__SubmitFeedbackRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__submit_feedback_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__submit_feedback_request__pack_to_buffer
+                     (const Medexpress__V1__SubmitFeedbackRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__submit_feedback_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__SubmitFeedbackRequest *
+       medexpress__v1__submit_feedback_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__SubmitFeedbackRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__submit_feedback_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__submit_feedback_request__free_unpacked
+                     (Medexpress__V1__SubmitFeedbackRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__submit_feedback_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__feedback__init
+                     (Medexpress__V1__Feedback         *message)
+{
+  static const Medexpress__V1__Feedback init_value = MEDEXPRESS__V1__FEEDBACK__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__feedback__get_packed_size
+                     (const Medexpress__V1__Feedback *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__feedback__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__feedback__pack
+                     (const Medexpress__V1__Feedback *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__feedback__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__feedback__pack_to_buffer
+                     (const Medexpress__V1__Feedback *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__feedback__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__Feedback *
+       medexpress__v1__feedback__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__Feedback *)
+     protobuf_c_message_unpack (&medexpress__v1__feedback__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__feedback__free_unpacked
+                     (Medexpress__V1__Feedback *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__feedback__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   medexpress__v1__provide_information_request__init
                      (Medexpress__V1__ProvideInformationRequest         *message)
 {
@@ -1149,6 +1329,262 @@ const ProtobufCMessageDescriptor medexpress__v1__cancel_order_request__descripto
   (ProtobufCMessageInit) medexpress__v1__cancel_order_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor medexpress__v1__watch_order_request__field_descriptors[1] =
+{
+  {
+    "order_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__WatchOrderRequest, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__watch_order_request__field_indices_by_name[] = {
+  0,   /* field[0] = order_id */
+};
+static const ProtobufCIntRange medexpress__v1__watch_order_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__watch_order_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.WatchOrderRequest",
+  "WatchOrderRequest",
+  "Medexpress__V1__WatchOrderRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__WatchOrderRequest),
+  1,
+  medexpress__v1__watch_order_request__field_descriptors,
+  medexpress__v1__watch_order_request__field_indices_by_name,
+  1,  medexpress__v1__watch_order_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__watch_order_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__order_update__field_descriptors[3] =
+{
+  {
+    "order",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderUpdate, order),
+    &medexpress__v1__order__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_snapshot",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderUpdate, from_snapshot),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "change",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderUpdate, change),
+    &medexpress__v1__order_status_change__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__order_update__field_indices_by_name[] = {
+  2,   /* field[2] = change */
+  1,   /* field[1] = from_snapshot */
+  0,   /* field[0] = order */
+};
+static const ProtobufCIntRange medexpress__v1__order_update__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__order_update__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.OrderUpdate",
+  "OrderUpdate",
+  "Medexpress__V1__OrderUpdate",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__OrderUpdate),
+  3,
+  medexpress__v1__order_update__field_descriptors,
+  medexpress__v1__order_update__field_indices_by_name,
+  1,  medexpress__v1__order_update__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__order_update__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__submit_feedback_request__field_descriptors[4] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__SubmitFeedbackRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__SubmitFeedbackRequest, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rating",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__SubmitFeedbackRequest, rating),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__SubmitFeedbackRequest, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__submit_feedback_request__field_indices_by_name[] = {
+  3,   /* field[3] = comment */
+  1,   /* field[1] = order_id */
+  2,   /* field[2] = rating */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange medexpress__v1__submit_feedback_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__submit_feedback_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.SubmitFeedbackRequest",
+  "SubmitFeedbackRequest",
+  "Medexpress__V1__SubmitFeedbackRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__SubmitFeedbackRequest),
+  4,
+  medexpress__v1__submit_feedback_request__field_descriptors,
+  medexpress__v1__submit_feedback_request__field_indices_by_name,
+  1,  medexpress__v1__submit_feedback_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__submit_feedback_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__feedback__field_descriptors[4] =
+{
+  {
+    "order_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Feedback, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rating",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Feedback, rating),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Feedback, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "submitted_at",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Feedback, submitted_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__feedback__field_indices_by_name[] = {
+  2,   /* field[2] = comment */
+  0,   /* field[0] = order_id */
+  1,   /* field[1] = rating */
+  3,   /* field[3] = submitted_at */
+};
+static const ProtobufCIntRange medexpress__v1__feedback__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__feedback__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.Feedback",
+  "Feedback",
+  "Medexpress__V1__Feedback",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__Feedback),
+  4,
+  medexpress__v1__feedback__field_descriptors,
+  medexpress__v1__feedback__field_indices_by_name,
+  1,  medexpress__v1__feedback__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__feedback__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor medexpress__v1__provide_information_request__field_descriptors[3] =
 {
   {
@@ -1213,7 +1649,7 @@ const ProtobufCMessageDescriptor medexpress__v1__provide_information_request__de
   (ProtobufCMessageInit) medexpress__v1__provide_information_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor medexpress__v1__order__field_descriptors[12] =
+static const ProtobufCFieldDescriptor medexpress__v1__order__field_descriptors[15] =
 {
   {
     "id",
@@ -1359,12 +1795,49 @@ static const ProtobufCFieldDescriptor medexpress__v1__order__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tracking_number",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Order, tracking_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tracking_url",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Order, tracking_url),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "estimated_delivery",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Order, estimated_delivery),
+    &medexpress__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned medexpress__v1__order__field_indices_by_name[] = {
   1,   /* field[1] = consultation_id */
   9,   /* field[9] = created_at */
   7,   /* field[7] = delivery_address */
   6,   /* field[6] = delivery_option_id */
+  14,   /* field[14] = estimated_delivery */
   10,   /* field[10] = history */
   0,   /* field[0] = id */
   5,   /* field[5] = item */
@@ -1372,12 +1845,14 @@ static const unsigned medexpress__v1__order__field_indices_by_name[] = {
   4,   /* field[4] = payment_status */
   8,   /* field[8] = price */
   3,   /* field[3] = status */
+  12,   /* field[12] = tracking_number */
+  13,   /* field[13] = tracking_url */
   2,   /* field[2] = treatment_id */
 };
 static const ProtobufCIntRange medexpress__v1__order__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor medexpress__v1__order__descriptor =
 {
@@ -1387,7 +1862,7 @@ const ProtobufCMessageDescriptor medexpress__v1__order__descriptor =
   "Medexpress__V1__Order",
   "medexpress.v1",
   sizeof(Medexpress__V1__Order),
-  12,
+  15,
   medexpress__v1__order__field_descriptors,
   medexpress__v1__order__field_indices_by_name,
   1,  medexpress__v1__order__number_ranges,
@@ -1638,13 +2113,15 @@ const ProtobufCMessageDescriptor medexpress__v1__order_status_change__descriptor
   (ProtobufCMessageInit) medexpress__v1__order_status_change__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor medexpress__v1__order_service__method_descriptors[6] =
+static const ProtobufCMethodDescriptor medexpress__v1__order_service__method_descriptors[8] =
 {
   { "GetQuote", &medexpress__v1__get_quote_request__descriptor, &medexpress__v1__quote__descriptor },
   { "Checkout", &medexpress__v1__checkout_request__descriptor, &medexpress__v1__order__descriptor },
   { "GetOrder", &medexpress__v1__get_order_request__descriptor, &medexpress__v1__order__descriptor },
   { "ListOrders", &medexpress__v1__list_orders_request__descriptor, &medexpress__v1__list_orders_response__descriptor },
   { "CancelOrder", &medexpress__v1__cancel_order_request__descriptor, &medexpress__v1__order__descriptor },
+  { "WatchOrder", &medexpress__v1__watch_order_request__descriptor, &medexpress__v1__order_update__descriptor },
+  { "SubmitFeedback", &medexpress__v1__submit_feedback_request__descriptor, &medexpress__v1__feedback__descriptor },
   { "ProvideInformation", &medexpress__v1__provide_information_request__descriptor, &medexpress__v1__order__descriptor },
 };
 const unsigned medexpress__v1__order_service__method_indices_by_name[] = {
@@ -1653,7 +2130,9 @@ const unsigned medexpress__v1__order_service__method_indices_by_name[] = {
   2,        /* GetOrder */
   0,        /* GetQuote */
   3,        /* ListOrders */
-  5         /* ProvideInformation */
+  7,        /* ProvideInformation */
+  6,        /* SubmitFeedback */
+  5         /* WatchOrder */
 };
 const ProtobufCServiceDescriptor medexpress__v1__order_service__descriptor =
 {
@@ -1662,7 +2141,7 @@ const ProtobufCServiceDescriptor medexpress__v1__order_service__descriptor =
   "OrderService",
   "Medexpress__V1__OrderService",
   "medexpress.v1",
-  6,
+  8,
   medexpress__v1__order_service__method_descriptors,
   medexpress__v1__order_service__method_indices_by_name
 };
@@ -1706,13 +2185,29 @@ void medexpress__v1__order_service__cancel_order(ProtobufCService *service,
   assert(service->descriptor == &medexpress__v1__order_service__descriptor);
   service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void medexpress__v1__order_service__watch_order(ProtobufCService *service,
+                                                const Medexpress__V1__WatchOrderRequest *input,
+                                                Medexpress__V1__OrderUpdate_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__order_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__order_service__submit_feedback(ProtobufCService *service,
+                                                    const Medexpress__V1__SubmitFeedbackRequest *input,
+                                                    Medexpress__V1__Feedback_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__order_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void medexpress__v1__order_service__provide_information(ProtobufCService *service,
                                                         const Medexpress__V1__ProvideInformationRequest *input,
                                                         Medexpress__V1__Order_Closure closure,
                                                         void *closure_data)
 {
   assert(service->descriptor == &medexpress__v1__order_service__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void medexpress__v1__order_service__init (Medexpress__V1__OrderService_Service *service,
                                           Medexpress__V1__OrderService_ServiceDestroy destroy)

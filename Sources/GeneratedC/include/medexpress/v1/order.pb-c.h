@@ -26,6 +26,10 @@ typedef struct Medexpress__V1__GetOrderRequest Medexpress__V1__GetOrderRequest;
 typedef struct Medexpress__V1__ListOrdersRequest Medexpress__V1__ListOrdersRequest;
 typedef struct Medexpress__V1__ListOrdersResponse Medexpress__V1__ListOrdersResponse;
 typedef struct Medexpress__V1__CancelOrderRequest Medexpress__V1__CancelOrderRequest;
+typedef struct Medexpress__V1__WatchOrderRequest Medexpress__V1__WatchOrderRequest;
+typedef struct Medexpress__V1__OrderUpdate Medexpress__V1__OrderUpdate;
+typedef struct Medexpress__V1__SubmitFeedbackRequest Medexpress__V1__SubmitFeedbackRequest;
+typedef struct Medexpress__V1__Feedback Medexpress__V1__Feedback;
 typedef struct Medexpress__V1__ProvideInformationRequest Medexpress__V1__ProvideInformationRequest;
 typedef struct Medexpress__V1__Order Medexpress__V1__Order;
 typedef struct Medexpress__V1__OrderMessage Medexpress__V1__OrderMessage;
@@ -175,6 +179,71 @@ struct  Medexpress__V1__CancelOrderRequest
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+struct  Medexpress__V1__WatchOrderRequest
+{
+  ProtobufCMessage base;
+  char *order_id;
+};
+#define MEDEXPRESS__V1__WATCH_ORDER_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__watch_order_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * One change to a watched order. Every status change gets its own update, in order, even when
+ * several happened between two looks; `order` is the order as it is now.
+ */
+struct  Medexpress__V1__OrderUpdate
+{
+  ProtobufCMessage base;
+  Medexpress__V1__Order *order;
+  /*
+   * True for the first message (the order as it was when the watch began).
+   */
+  protobuf_c_boolean from_snapshot;
+  /*
+   * The status change this update reports (the latest one in the snapshot); unset for a change
+   * of payment or tracking facts only.
+   */
+  Medexpress__V1__OrderStatusChange *change;
+};
+#define MEDEXPRESS__V1__ORDER_UPDATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__order_update__descriptor) \
+    , NULL, 0, NULL }
+
+
+struct  Medexpress__V1__SubmitFeedbackRequest
+{
+  ProtobufCMessage base;
+  char *request_id;
+  char *order_id;
+  /*
+   * 1 (poor) to 5 (excellent).
+   */
+  int32_t rating;
+  /*
+   * Optional, up to 2000 characters.
+   */
+  char *comment;
+};
+#define MEDEXPRESS__V1__SUBMIT_FEEDBACK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__submit_feedback_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__Feedback
+{
+  ProtobufCMessage base;
+  char *order_id;
+  int32_t rating;
+  char *comment;
+  Google__Protobuf__Timestamp *submitted_at;
+};
+#define MEDEXPRESS__V1__FEEDBACK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__feedback__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL }
+
+
 struct  Medexpress__V1__ProvideInformationRequest
 {
   ProtobufCMessage base;
@@ -213,10 +282,16 @@ struct  Medexpress__V1__Order
    */
   size_t n_messages;
   Medexpress__V1__OrderMessage **messages;
+  /*
+   * Once dispatched: the courier's tracking number and page, and the expected delivery day.
+   */
+  char *tracking_number;
+  char *tracking_url;
+  Medexpress__V1__CalendarDate *estimated_delivery;
 };
 #define MEDEXPRESS__V1__ORDER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__order__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, MEDEXPRESS__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, MEDEXPRESS__V1__PAYMENT_STATUS__PAYMENT_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, NULL, NULL, NULL, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, MEDEXPRESS__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, MEDEXPRESS__V1__PAYMENT_STATUS__PAYMENT_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, NULL, NULL, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
 
 
 /*
@@ -404,6 +479,82 @@ Medexpress__V1__CancelOrderRequest *
 void   medexpress__v1__cancel_order_request__free_unpacked
                      (Medexpress__V1__CancelOrderRequest *message,
                       ProtobufCAllocator *allocator);
+/* Medexpress__V1__WatchOrderRequest methods */
+void   medexpress__v1__watch_order_request__init
+                     (Medexpress__V1__WatchOrderRequest         *message);
+size_t medexpress__v1__watch_order_request__get_packed_size
+                     (const Medexpress__V1__WatchOrderRequest   *message);
+size_t medexpress__v1__watch_order_request__pack
+                     (const Medexpress__V1__WatchOrderRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__watch_order_request__pack_to_buffer
+                     (const Medexpress__V1__WatchOrderRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__WatchOrderRequest *
+       medexpress__v1__watch_order_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__watch_order_request__free_unpacked
+                     (Medexpress__V1__WatchOrderRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__OrderUpdate methods */
+void   medexpress__v1__order_update__init
+                     (Medexpress__V1__OrderUpdate         *message);
+size_t medexpress__v1__order_update__get_packed_size
+                     (const Medexpress__V1__OrderUpdate   *message);
+size_t medexpress__v1__order_update__pack
+                     (const Medexpress__V1__OrderUpdate   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__order_update__pack_to_buffer
+                     (const Medexpress__V1__OrderUpdate   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__OrderUpdate *
+       medexpress__v1__order_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__order_update__free_unpacked
+                     (Medexpress__V1__OrderUpdate *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__SubmitFeedbackRequest methods */
+void   medexpress__v1__submit_feedback_request__init
+                     (Medexpress__V1__SubmitFeedbackRequest         *message);
+size_t medexpress__v1__submit_feedback_request__get_packed_size
+                     (const Medexpress__V1__SubmitFeedbackRequest   *message);
+size_t medexpress__v1__submit_feedback_request__pack
+                     (const Medexpress__V1__SubmitFeedbackRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__submit_feedback_request__pack_to_buffer
+                     (const Medexpress__V1__SubmitFeedbackRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__SubmitFeedbackRequest *
+       medexpress__v1__submit_feedback_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__submit_feedback_request__free_unpacked
+                     (Medexpress__V1__SubmitFeedbackRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__Feedback methods */
+void   medexpress__v1__feedback__init
+                     (Medexpress__V1__Feedback         *message);
+size_t medexpress__v1__feedback__get_packed_size
+                     (const Medexpress__V1__Feedback   *message);
+size_t medexpress__v1__feedback__pack
+                     (const Medexpress__V1__Feedback   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__feedback__pack_to_buffer
+                     (const Medexpress__V1__Feedback   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__Feedback *
+       medexpress__v1__feedback__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__feedback__free_unpacked
+                     (Medexpress__V1__Feedback *message,
+                      ProtobufCAllocator *allocator);
 /* Medexpress__V1__ProvideInformationRequest methods */
 void   medexpress__v1__provide_information_request__init
                      (Medexpress__V1__ProvideInformationRequest         *message);
@@ -525,6 +676,18 @@ typedef void (*Medexpress__V1__ListOrdersResponse_Closure)
 typedef void (*Medexpress__V1__CancelOrderRequest_Closure)
                  (const Medexpress__V1__CancelOrderRequest *message,
                   void *closure_data);
+typedef void (*Medexpress__V1__WatchOrderRequest_Closure)
+                 (const Medexpress__V1__WatchOrderRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__OrderUpdate_Closure)
+                 (const Medexpress__V1__OrderUpdate *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__SubmitFeedbackRequest_Closure)
+                 (const Medexpress__V1__SubmitFeedbackRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__Feedback_Closure)
+                 (const Medexpress__V1__Feedback *message,
+                  void *closure_data);
 typedef void (*Medexpress__V1__ProvideInformationRequest_Closure)
                  (const Medexpress__V1__ProvideInformationRequest *message,
                   void *closure_data);
@@ -567,6 +730,14 @@ struct Medexpress__V1__OrderService_Service
                        const Medexpress__V1__CancelOrderRequest *input,
                        Medexpress__V1__Order_Closure closure,
                        void *closure_data);
+  void (*watch_order)(Medexpress__V1__OrderService_Service *service,
+                      const Medexpress__V1__WatchOrderRequest *input,
+                      Medexpress__V1__OrderUpdate_Closure closure,
+                      void *closure_data);
+  void (*submit_feedback)(Medexpress__V1__OrderService_Service *service,
+                          const Medexpress__V1__SubmitFeedbackRequest *input,
+                          Medexpress__V1__Feedback_Closure closure,
+                          void *closure_data);
   void (*provide_information)(Medexpress__V1__OrderService_Service *service,
                               const Medexpress__V1__ProvideInformationRequest *input,
                               Medexpress__V1__Order_Closure closure,
@@ -584,6 +755,8 @@ void medexpress__v1__order_service__init (Medexpress__V1__OrderService_Service *
       function_prefix__ ## get_order,\
       function_prefix__ ## list_orders,\
       function_prefix__ ## cancel_order,\
+      function_prefix__ ## watch_order,\
+      function_prefix__ ## submit_feedback,\
       function_prefix__ ## provide_information  }
 void medexpress__v1__order_service__get_quote(ProtobufCService *service,
                                               const Medexpress__V1__GetQuoteRequest *input,
@@ -605,6 +778,14 @@ void medexpress__v1__order_service__cancel_order(ProtobufCService *service,
                                                  const Medexpress__V1__CancelOrderRequest *input,
                                                  Medexpress__V1__Order_Closure closure,
                                                  void *closure_data);
+void medexpress__v1__order_service__watch_order(ProtobufCService *service,
+                                                const Medexpress__V1__WatchOrderRequest *input,
+                                                Medexpress__V1__OrderUpdate_Closure closure,
+                                                void *closure_data);
+void medexpress__v1__order_service__submit_feedback(ProtobufCService *service,
+                                                    const Medexpress__V1__SubmitFeedbackRequest *input,
+                                                    Medexpress__V1__Feedback_Closure closure,
+                                                    void *closure_data);
 void medexpress__v1__order_service__provide_information(ProtobufCService *service,
                                                         const Medexpress__V1__ProvideInformationRequest *input,
                                                         Medexpress__V1__Order_Closure closure,
@@ -621,6 +802,10 @@ extern const ProtobufCMessageDescriptor medexpress__v1__get_order_request__descr
 extern const ProtobufCMessageDescriptor medexpress__v1__list_orders_request__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__list_orders_response__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__cancel_order_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__watch_order_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__order_update__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__submit_feedback_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__feedback__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__provide_information_request__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__order__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__order_message__descriptor;
