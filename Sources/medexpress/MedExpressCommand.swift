@@ -30,6 +30,8 @@ struct MedExpressCommand {
     serve options:
       --listen HOST:PORT           address to listen on (default 127.0.0.1:50051)
       --plaintext                  serve h2c without TLS (loopback addresses only)
+      --demo                       offer LATESTBF26 and stock every product (a laptop only; demo staff
+                                   come from scripts/demo-data.sh)
       --tls-cert FILE --tls-key FILE   production certificate chain and key (default DIR/tls/server.*)
       --client-ca FILE             CA bundle for client certificates (default DIR/tls/ca.pem)
       --client-cert-mode MODE      none, optional or required (default optional)
@@ -43,6 +45,11 @@ struct MedExpressCommand {
                                    laptop); royal-mail reads its API key from MEDEXPRESS_ROYAL_MAIL_API_KEY
       --royal-mail-base-url URL    Click & Drop's API (default https://api.parcel.royalmail.com/api/v1)
       --royal-mail-ca FILE         CA bundle to verify Click & Drop's certificate with (default: system roots)
+      --mail files|smtp            customer emails (default files: .eml under DIR/outbox-mail, for a laptop)
+      --smtp-host H --smtp-port P --smtp-security starttls|tls|none (none: loopback only)
+      --smtp-username U            with the password in MEDEXPRESS_SMTP_PASSWORD (sent only over TLS)
+      --smtp-ca FILE               CA bundle to verify the SMTP server with (default: system roots)
+      --mail-from ADDRESS --mail-domain DOMAIN --gp-letters-to ADDRESS   sender, Message-ID domain, GP letters
 
     interop-server options:
       --port N                     port on 127.0.0.1 (0 picks a free one)

@@ -13,6 +13,8 @@ struct ServeCommand {
     var dataDirectory: String { data.dataDirectory }
     let address: SocketAddress
     let plaintext: Bool
+    /// Puts the demo's discount code and stock in place (a laptop only).
+    let demo: Bool
     let certificateFile: String?
     let keyFile: String?
     let clientCAFile: String?
@@ -21,6 +23,8 @@ struct ServeCommand {
     let clientCertificateMode: ClientCertificateMode
     let payments: PaymentsChoice
     let courier: CourierChoice
+    let mailChoice: MailChoice
+    let mail: MailSettings
     let options: ServerOptions
 
     /// Which payment gateway serve talks to.
@@ -39,6 +43,17 @@ struct ServeCommand {
         case royalMail(baseURL: String, trustRootsFile: String?)
     }
 
+    /// Where customer emails go.
+    enum MailChoice {
+        /// `.eml` files under DIR/outbox-mail: for a laptop.
+        case files
+        /// An SMTP server (STARTTLS by default).
+        case smtp(host: String, port: Int?, security: SMTPSecurity, username: String?, trustRootsFile: String?)
+    }
+
+    /// Where the SMTP password comes from.
+    static let smtpPasswordVariable = "MEDEXPRESS_SMTP_PASSWORD"
+
     /// Where the Click & Drop API key comes from.
     static let royalMailKeyVariable = "MEDEXPRESS_ROYAL_MAIL_API_KEY"
 
@@ -46,12 +61,13 @@ struct ServeCommand {
     static let stripeKeyVariable = "MEDEXPRESS_STRIPE_SECRET_KEY"
 
     init(_ rawArguments: ArraySlice<String>) throws(UsageError) {
-        var arguments = try Arguments(rawArguments, booleanFlags: ["plaintext"])
+        var arguments = try Arguments(rawArguments, booleanFlags: ["plaintext", "demo"])
         data = DataStore(&arguments)
         let listen = arguments.string("listen", default: "127.0.0.1:50051")
         guard let address = SocketAddress(parsing: listen) else { throw UsageError("--listen takes HOST:PORT, got \(listen)") }
         self.address = address
         plaintext = arguments.flag("plaintext")
+        demo = arguments.flag("demo")
         certificateFile = arguments.string("tls-cert")
         keyFile = arguments.string("tls-key")
         clientCAFile = arguments.string("client-ca")
@@ -77,6 +93,28 @@ struct ServeCommand {
                                  trustRootsFile: arguments.string("royal-mail-ca"))
         case let other: throw UsageError("--courier must be local or royal-mail, got \(other)")
         }
+        switch arguments.string("mail", default: "files") {
+        case "files": mailChoice = .files
+        case "smtp":
+            guard let host = arguments.string("smtp-host") else { throw UsageError("--mail smtp needs --smtp-host") }
+            var port: Int?
+            if let text = arguments.string("smtp-port") {
+                guard let value = Int(text), (1...65535).contains(value) else { throw UsageError("--smtp-port takes a port, got \(text)") }
+                port = value
+            }
+            let securityName = arguments.string("smtp-security", default: "starttls")
+            guard let security = SMTPSecurity(rawValue: securityName) else {
+                throw UsageError("--smtp-security must be starttls, tls or none, got \(securityName)")
+            }
+            mailChoice = .smtp(host: host, port: port, security: security, username: arguments.string("smtp-username"),
+                               trustRootsFile: arguments.string("smtp-ca"))
+        case let other: throw UsageError("--mail must be files or smtp, got \(other)")
+        }
+        var mail = MailSettings()
+        if let from = arguments.string("mail-from") { mail.from = EmailAddress(from, name: "MedExpress") }
+        if let domain = arguments.string("mail-domain") { mail.domain = domain }
+        if let gp = arguments.string("gp-letters-to") { mail.gpLetters = EmailAddress(gp, name: "MedExpress clinical team") }
+        self.mail = mail
         options = try ServerOptions(&arguments)
         try arguments.rejectUnknown()
         if plaintext && !address.isLoopback {
@@ -126,9 +164,14 @@ struct ServeCommand {
         }
         let sessions = Sessions(store: store)
         let catalog = try Catalog.embedded()
+        if demo {
+            for line in try await DemoStock.seed(store: store, catalog: catalog) { printLine("demo: \(line)") }
+            printLine("demo: staff sign-in details are in \(dataDirectory)/DEMO.txt (made by scripts/demo-data.sh)")
+        }
         let gateway = try paymentGateway(log: log)
-        let journey = Journey(store: store, vault: vault, catalog: catalog, payments: gateway, courier: try courierGateway(log: log))
-        let outbox = Outbox(store: store, cipher: vault.cipher, payments: gateway,
+        let journey = Journey(store: store, vault: vault, catalog: catalog, payments: gateway, courier: try courierGateway(log: log),
+                              mail: mail)
+        let outbox = Outbox(store: store, cipher: vault.cipher, payments: gateway, email: try emailSender(log: log),
                             log: Logger(component: "outbox", minimumLevel: options.logLevel))
         // CreateStaff signs staff certificate requests with the CA that client certificates are
         // checked against: the given one, else the development CA when this server made it.
@@ -146,7 +189,8 @@ struct ServeCommand {
                                                                       staffAuthority: staffAuthority),
                                          AdminService(store: store), CatalogService(catalog: catalog),
                                          ConsultationService(journey: journey), OrderService(journey: journey, outbox: outbox),
-                                         PrescriberService(journey: journey, outbox: outbox), PharmacyService(journey: journey), CourierService(journey: journey)]
+                                         PrescriberService(journey: journey, outbox: outbox), PharmacyService(journey: journey, outbox: outbox),
+                                         CourierService(journey: journey, outbox: outbox)]
         // Reflection lists every service served, itself included.
         let reflectionNames = [Grpc_Reflection_V1_ServerReflection.descriptor.fullName,
                                Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullName]
@@ -224,6 +268,23 @@ struct ServeCommand {
             }
             return try RoyalMailClickAndDropGateway(configuration: RoyalMailConfiguration(apiKey: key, baseURL: baseURL,
                                                                                           trustRootsFile: trustRootsFile))
+        }
+    }
+
+    /// The email sender chosen by --mail.
+    func emailSender(log: Logger) throws -> any EmailSender {
+        switch mailChoice {
+        case .files:
+            log.warning("mail: written as .eml files under \(dataDirectory)/\(EmailFileSender.directoryName); use --mail smtp in production")
+            return try EmailFileSender(dataDirectory: dataDirectory)
+        case .smtp(let host, let port, let security, let username, let trustRootsFile):
+            let password = getenv(Self.smtpPasswordVariable).map { String(cString: $0) }
+            if username != nil && (password ?? "").isEmpty {
+                throw UsageError("--smtp-username needs the password in \(Self.smtpPasswordVariable)")
+            }
+            return try SMTPEmailSender(configuration: SMTPConfiguration(host: host, port: port, security: security, username: username,
+                                                                        password: username == nil ? nil : password,
+                                                                        trustRootsFile: trustRootsFile, heloName: mail.domain))
         }
     }
 }

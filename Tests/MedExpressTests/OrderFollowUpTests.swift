@@ -61,6 +61,27 @@ final class OrderFollowUpTests: XCTestCase {
             XCTAssertTrue(dispatched?.trackingUrl.contains("royalmail.com") ?? false, name)
             XCTAssertNotNil(dispatched?.estimatedDelivery, name)
 
+            // The emails of each step left through the outbox, after their changes committed.
+            _ = try await deployment.outbox.dispatchDue()
+            let emails = deployment.emails
+            for kind in ["confirmation", "approved", "dispatched", "delivered"] {
+                let sent = emails.messages(kind, about: order.id)
+                XCTAssertEqual(sent.count, 1, "\(name): \(kind)")
+                XCTAssertEqual(sent.first?.to.address, "watcher@example.org", "\(name): \(kind)")
+                // Discreet: no medicine named in any subject line.
+                XCTAssertNil(sent.first?.subject.range(of: "ildenafil"), "\(name): \(kind)")
+            }
+            let dispatchEmail = emails.messages("dispatched", about: order.id).first?.body ?? ""
+            XCTAssertTrue(dispatchEmail.contains(shipment.trackingNumber), "\(name): \(dispatchEmail)")
+            XCTAssertTrue(dispatchEmail.contains("https://www.royalmail.com/track-your-item#/tracking-results/\(shipment.trackingNumber)"), name)
+            XCTAssertTrue(emails.messages("confirmation", about: order.id).first?.body.contains("£") ?? false, name)
+            // The patient consented (gp_consent), so their GP is told, naming the practice they gave.
+            let letter = emails.messages("gp-letter", about: order.id)
+            XCTAssertEqual(letter.count, 1, name)
+            XCTAssertEqual(letter.first?.to.address, "gp-letters@medexpress.example", name)
+            XCTAssertTrue(letter.first?.body.contains("Example Surgery") ?? false, name)
+            XCTAssertTrue(letter.first?.body.contains("GMC 7654321") ?? false, "\(name): \(letter.first?.body ?? "")")
+
             // Feedback once delivered, once per order.
             let feedback = try await deployment.orders.submitFeedback(.with {
                 $0.requestId = "fb-1"
@@ -134,8 +155,9 @@ final class OrderFollowUpTests: XCTestCase {
             let second = try await deployment.orders.getOrder(.with { $0.orderId = waiting.id }, metadata: unverified.metadata)
             XCTAssertEqual([first.status, second.status], [.cancelled, .cancelled], name)
             XCTAssertTrue(second.history.last?.reason.contains("identity") ?? false, name)
-            let released = try await deployment.outbox.dispatchDue()
-            XCTAssertEqual(released, 2, name)
+            _ = try await deployment.outbox.dispatchDue()
+            XCTAssertEqual(deployment.emails.messages("cancelled", about: asked.id).count, 1, name)
+            XCTAssertEqual(deployment.emails.messages("cancelled", about: waiting.id).count, 1, name)
             let releases = deployment.payments.calls.filter { if case .release = $0 { true } else { false } }
             XCTAssertEqual(releases.count, 2, name)
             await prescriber.channel.close()

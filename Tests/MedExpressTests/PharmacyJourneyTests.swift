@@ -28,6 +28,10 @@ final class PharmacyJourneyTests: XCTestCase {
             let empty = await failure { _ = try await prescriber.prescriber.approve(approve) }
             XCTAssertEqual(empty?.code, .failedPrecondition, name)
             XCTAssertTrue(empty?.message.contains("out of stock") ?? false, "\(name): \(empty?.message ?? "")")
+            // The refused approval rolled back, and with it the email it would have queued.
+            _ = try await deployment.outbox.dispatchDue()
+            XCTAssertEqual(deployment.emails.messages("approved", about: order.id).count, 0, name)
+            XCTAssertEqual(deployment.emails.messages("confirmation", about: order.id).count, 1, name)
             let received = try await pharmacist.pharmacy.receiveStock(.with {
                 $0.requestId = "delivery-1"
                 $0.productId = "sildenafil-25mg-4"

@@ -12,16 +12,18 @@ public struct Journey: Sendable {
     public let payments: any PaymentGateway
     public let courier: any CourierGateway
     public let feed: ChangeFeed
+    public let mail: MailSettings
     public let clock: @Sendable () -> Int64
 
     public init(store: any StoreEngine, vault: Vault, catalog: Catalog, payments: any PaymentGateway, courier: any CourierGateway,
-                clock: @escaping @Sendable () -> Int64 = WallClock.nowMicroseconds) {
+                mail: MailSettings = MailSettings(), clock: @escaping @Sendable () -> Int64 = WallClock.nowMicroseconds) {
         self.store = store
         self.vault = vault
         self.catalog = catalog
         self.payments = payments
         self.courier = courier
         feed = ChangeFeed(store: store)
+        self.mail = mail
         self.clock = clock
     }
 }

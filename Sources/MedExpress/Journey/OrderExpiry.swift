@@ -44,6 +44,7 @@ public struct OrderExpiry: Sendable {
         let catalog = journey.catalog
         let dialect = journey.store.dialect
         let outbox = outbox
+        let journey = journey
         return try await journey.store.write { tx in
             guard let order = try OrderRecord.load(id, ownedBy: nil, in: tx, cipher: cipher),
                   let treatment = catalog.treatment(order.treatmentID) else { return false }
@@ -63,6 +64,10 @@ public struct OrderExpiry: Sendable {
             }
             _ = try order.transition(.cancelUnanswered, actor: "system", reason: reason, now: now, in: tx)
             try outbox.enqueue(.releasePayment(orderID: order.id, paymentID: order.paymentID), now: now, in: tx)
+            try Notices.email(customer: order.customerID, about: order.id, journey: journey, outbox: outbox, now: now, in: tx) { name in
+                .cancelled(givenName: name, orderID: order.id, reason: .informationNotSupplied(days: treatment.waitingLimitDays),
+                           releasedInPence: Notices.total(order))
+            }
             try AuditLog.append(AuditEntry(atMicroseconds: now, actor: "system", method: "housekeeping", resource: order.id,
                                            action: "order.cancelled", detail: reason),
                                 in: tx, dialect: dialect)

@@ -22,14 +22,16 @@ public struct Outbox: Sendable {
     let store: any StoreEngine
     let cipher: FieldCipher
     let payments: any PaymentGateway
+    let email: any EmailSender
     let clock: @Sendable () -> Int64
     let log: Logger
 
-    public init(store: any StoreEngine, cipher: FieldCipher, payments: any PaymentGateway,
+    public init(store: any StoreEngine, cipher: FieldCipher, payments: any PaymentGateway, email: any EmailSender,
                 clock: @escaping @Sendable () -> Int64 = WallClock.nowMicroseconds, log: Logger = Logger(component: "outbox")) {
         self.store = store
         self.cipher = cipher
         self.payments = payments
+        self.email = email
         self.clock = clock
         self.log = log
     }
@@ -146,6 +148,22 @@ public struct Outbox: Sendable {
                 return .retry("captured, but recording it failed: \(error)")
             }
             return .done("captured")
+        case .email(let subject, let message):
+            do {
+                try await email.send(message)
+            } catch .unavailable(let reason) {
+                return .retry(reason)
+            } catch {
+                // The mail server refused it for good (no such mailbox): kept in the audit log.
+                let dialect = store.dialect
+                _ = try? await store.write { tx in
+                    try AuditLog.append(AuditEntry(atMicroseconds: now, actor: "system", method: "outbox", resource: subject,
+                                                   action: "email.rejected", outcome: "failed", detail: "\(message.messageID): \(error)"),
+                                        in: tx, dialect: dialect)
+                }
+                return .done("rejected: \(error)")
+            }
+            return .done("sent \(message.messageID)")
         }
     }
 

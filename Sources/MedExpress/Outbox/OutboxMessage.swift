@@ -1,3 +1,5 @@
+import Domain
+
 /// Work to do outside the database once a change has committed: written in the change's own
 /// transaction, so nothing is done for a change that rolled back and nothing is lost for one
 /// that committed.
@@ -6,12 +8,15 @@ public enum OutboxMessage: Sendable, Hashable {
     case releasePayment(orderID: String, paymentID: String)
     /// Take the authorised payment of an approved order.
     case capturePayment(orderID: String, paymentID: String, amountInPence: Int64)
+    /// Send an email (rendered when the change committed; `subject` is the order or ticket id).
+    case email(subject: String, EmailMessage)
 
     /// The stored kind.
     var kind: String {
         switch self {
         case .releasePayment: "payment.release"
         case .capturePayment: "payment.capture"
+        case .email: "email"
         }
     }
 
@@ -19,6 +24,7 @@ public enum OutboxMessage: Sendable, Hashable {
     var subject: String {
         switch self {
         case .releasePayment(let orderID, _), .capturePayment(let orderID, _, _): orderID
+        case .email(let subject, _): subject
         }
     }
 
@@ -27,6 +33,9 @@ public enum OutboxMessage: Sendable, Hashable {
         switch self {
         case .releasePayment(let orderID, let paymentID): Self.encode([orderID, paymentID])
         case .capturePayment(let orderID, let paymentID, let amount): Self.encode([orderID, paymentID, String(amount)])
+        case .email(let subject, let message):
+            Self.encode([subject, message.messageID, message.from.address, message.from.name, message.to.address, message.to.name,
+                         message.subject, message.body])
         }
     }
 
@@ -37,6 +46,9 @@ public enum OutboxMessage: Sendable, Hashable {
         case ("payment.capture", 3):
             guard let amount = Int64(fields[2]) else { throw OutboxError.unreadable("payment.capture amount \(fields[2])") }
             self = .capturePayment(orderID: fields[0], paymentID: fields[1], amountInPence: amount)
+        case ("email", 8):
+            self = .email(subject: fields[0], EmailMessage(messageID: fields[1], from: EmailAddress(fields[2], name: fields[3]),
+                                                           to: EmailAddress(fields[4], name: fields[5]), subject: fields[6], body: fields[7]))
         default: throw OutboxError.unreadable("outbox message of kind \(kind) with \(fields.count) fields")
         }
     }

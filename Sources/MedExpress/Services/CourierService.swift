@@ -15,8 +15,13 @@ public struct CourierService: Medexpress_V1_CourierServiceProvider {
     static let maxTextCharacters = 200
 
     let journey: Journey
+    /// Where the customer's emails are queued, in the transaction of the change they announce.
+    let outbox: Outbox
 
-    public init(journey: Journey) { self.journey = journey }
+    public init(journey: Journey, outbox: Outbox) {
+        self.journey = journey
+        self.outbox = outbox
+    }
 
     typealias Method = Medexpress_V1_CourierService.Method
 
@@ -116,6 +121,10 @@ public struct CourierService: Medexpress_V1_CourierServiceProvider {
                     if next != order.status {
                         status = try order.transition(code.orderEvent, actor: caller.subjectID,
                                                       reason: Self.reason(code, location: request.location), now: now, in: tx)
+                        if status == .delivered {
+                            try Notices.email(customer: order.customerID, about: order.id, journey: journey, outbox: outbox, now: now,
+                                              in: tx) { name in .delivered(givenName: name, orderID: order.id) }
+                        }
                     }
                 } else {
                     // A late scan after the parcel moved on: kept, but the order stays where it is.

@@ -108,6 +108,10 @@ extension OrderService {
                           plan.discount.map { .text($0.code) } ?? .null, .blob(plan.quoteMessage.encoded()),
                           .integer(Int64((plan.consultation.assessment?.flags.count ?? 0) + checkoutFlags.flags.count)),
                           .blob(checkoutFlags.encoded()), .integer(now)])
+                try Notices.email(customer: customerID, about: orderID, journey: journey, outbox: outbox, now: now, in: tx) { name in
+                    .orderConfirmation(givenName: name, orderID: orderID, lines: Notices.lines(plan.quoteMessage),
+                                       totalInPence: plan.quote.totalInPence)
+                }
                 try OrderRecord.recordStatus(.pendingClinicalApproval, order: orderID, sequence: 1, actor: customerID,
                                              reason: "order placed and paid (authorised); waiting for a prescriber's review",
                                              now: now, in: tx)

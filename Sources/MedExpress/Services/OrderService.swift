@@ -86,6 +86,7 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
         let now = journey.clock()
         let cipher = journey.vault.cipher
         let outbox = outbox
+        let journey = journey
         let dialect = journey.store.dialect
         let recorded = try await Idempotency.once(
             scope: "CancelOrder/" + customerID, requestID: request.requestId,
@@ -98,6 +99,9 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
                                      reason: reason.isEmpty ? "cancelled by the customer" : "cancelled by the customer: \(reason)",
                                      now: now, in: tx)
             try outbox.enqueue(.releasePayment(orderID: order.id, paymentID: order.paymentID), now: now, in: tx)
+            try Notices.email(customer: customerID, about: order.id, journey: journey, outbox: outbox, now: now, in: tx) { name in
+                .cancelled(givenName: name, orderID: order.id, reason: .byCustomer, releasedInPence: Notices.total(order))
+            }
             try AuditLog.append(AuditEntry(caller, at: now, method: Method.cancelOrder.descriptor.path, resource: order.id,
                                            action: "order.cancelled", detail: "by customer"),
                                 in: tx, dialect: dialect)
@@ -119,6 +123,8 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
         let now = journey.clock()
         let cipher = journey.vault.cipher
         let dialect = journey.store.dialect
+        let outbox = outbox
+        let journey = journey
         let recorded = try await Idempotency.once(
             scope: "ProvideInformation/" + customerID, requestID: request.requestId,
             fingerprint: journey.vault.blindIndex.index("ProvideInformation:" + Hex.encode(request.encoded())),
@@ -128,6 +134,9 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
                                      now: now, in: tx)
             try OrderRecord.require(order.id, ownedBy: customerID, in: tx, cipher: cipher)
                 .appendMessage(text, author: caller, now: now, in: tx, cipher: cipher)
+            try Notices.email(customer: customerID, about: order.id, journey: journey, outbox: outbox, now: now, in: tx) { name in
+                .underReview(givenName: name, orderID: order.id)
+            }
             try AuditLog.append(AuditEntry(caller, at: now, method: Method.provideInformation.descriptor.path, resource: order.id,
                                            action: "order.information_supplied"),
                                 in: tx, dialect: dialect)

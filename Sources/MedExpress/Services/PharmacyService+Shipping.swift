@@ -85,6 +85,10 @@ extension PharmacyService {
                       .blob(cipher.seal(booked.label, context: FieldContext(table: "shipments", column: "label", row: reference))),
                       .integer(refrigerated ? 1 : 0), .integer(delivery.signatureRequired ? 1 : 0), .text(dispatchDay.description),
                       .text(estimated.description), .text(caller.subjectID), .integer(now)])
+            try Notices.email(customer: order.customerID, about: order.id, journey: journey, outbox: outbox, now: now, in: tx) { name in
+                .dispatched(givenName: name, orderID: order.id, deliveryService: delivery.name, trackingNumber: booked.trackingNumber,
+                            estimatedDelivery: estimated)
+            }
             try AuditLog.append(AuditEntry(caller, at: now, method: method, resource: order.id, action: "order.dispatched",
                                            detail: "shipment \(reference) tracking \(booked.trackingNumber) service \(delivery.courierServiceCode)"),
                                 in: tx, dialect: dialect)

@@ -15,8 +15,13 @@ public struct PharmacyService: Medexpress_V1_PharmacyServiceProvider {
     static let maxSnapshot = 1_000
 
     let journey: Journey
+    /// Where the customer's emails are queued, in the transaction of the change they announce.
+    let outbox: Outbox
 
-    public init(journey: Journey) { self.journey = journey }
+    public init(journey: Journey, outbox: Outbox) {
+        self.journey = journey
+        self.outbox = outbox
+    }
 
     typealias Method = Medexpress_V1_PharmacyService.Method
 

@@ -16,6 +16,7 @@ extension PrescriberService {
         let catalog = journey.catalog
         let cipher = journey.vault.cipher
         let outbox = outbox
+        let journey = journey
         let order = try await decide(request.requestId, orderID: request.orderId, caller: caller, method: Method.approve.descriptor.path,
                                      requestBytes: request.encoded()) { order, tx, now in
             let today = UKTime.localDay(at: Instant(microsecondsSinceEpoch: now))
@@ -65,6 +66,27 @@ extension PrescriberService {
                            [.integer(ConsultationRecord.Outcome.prescribed.rawValue), .text(order.consultationID)])
             try outbox.enqueue(.capturePayment(orderID: order.id, paymentID: order.paymentID,
                                                amountInPence: order.quote.total?.minorUnits ?? 0), now: now, in: tx)
+            let description = "\(found.medication.name) \(found.product.strength), \(found.product.packDescription)"
+            try Notices.email(customer: order.customerID, about: order.id, journey: journey, outbox: outbox, now: now, in: tx) { name in
+                .approved(givenName: name, orderID: order.id, medicationDescription: description, chargedInPence: Notices.total(order))
+            }
+            // With the patient's consent (their consultation's answer), their GP is told.
+            let answers = caseFile.message.consultation?.answers ?? []
+            if answers.first(where: { $0.questionId == "gp_consent" })?.answer?.value == .yesNo(true) {
+                var practice = "the practice the patient named"
+                if case .text(let named)? = answers.first(where: { $0.questionId == "gp_practice" })?.answer?.value, !named.isEmpty {
+                    practice = named
+                }
+                let address = ([patient.address.lines.joined(separator: ", "), patient.address.town, patient.address.postcode])
+                    .filter { !$0.isEmpty }.joined(separator: ", ")
+                let letter = GPLetter(practice: practice, patientName: patient.fullName, dateOfBirth: dateOfBirth, patientAddress: address,
+                                      orderID: order.id, medicine: description + " (quantity \(prescription.medicine.quantityInUnits))",
+                                      directions: prescription.medicine.directions, date: prescription.date,
+                                      prescriber: "\(prescriber.particulars.name), \(prescriber.particulars.profession.title), "
+                                          + "\(prescriber.particulars.registeringBody) \(prescriber.particulars.registrationNumber)")
+                try outbox.enqueue(.email(subject: order.id, letter.message(from: journey.mail.from, to: journey.mail.gpLetters,
+                                                                             domain: journey.mail.domain)), now: now, in: tx)
+            }
             return ("prescription.issued", "\(id) signed by \(prescriber.particulars.registeringBody) \(prescriber.particulars.registrationNumber)")
         }
         var response = Medexpress_V1_ApproveResponse()

@@ -154,6 +154,9 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
             try tx.execute("UPDATE consultations SET outcome = $1 WHERE id = $2",
                            [.integer(ConsultationRecord.Outcome.refused.rawValue), .text(order.consultationID)])
             try outbox.enqueue(.releasePayment(orderID: order.id, paymentID: order.paymentID), now: now, in: tx)
+            try Notices.email(customer: order.customerID, about: order.id, journey: journey, outbox: outbox, now: now, in: tx) { name in
+                .rejected(givenName: name, orderID: order.id, prescriberReason: reason, payment: .released(Notices.total(order)))
+            }
             return ("order.rejected", "consultation=\(order.consultationID)")
         }
     }
@@ -168,6 +171,12 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
             let moved = try order.transition(.requestInformation, actor: caller.subjectID, reason: "the prescriber asked a question",
                                              now: now, in: tx)
             try OrderRecord.require(order.id, ownedBy: nil, in: tx, cipher: cipher).appendMessage(message, author: caller, now: now, in: tx, cipher: cipher)
+            let days = journey.catalog.treatment(order.treatmentID)?.waitingLimitDays ?? 7
+            let answerBy = UKTime.localDay(at: Instant(microsecondsSinceEpoch: now)).adding(days: days)
+            try Notices.email(customer: order.customerID, about: order.id, journey: journey, outbox: outbox, now: now, in: tx) { name in
+                .informationRequested(givenName: name, orderID: order.id, requestNumber: Int(order.messageCount) + 1,
+                                      prescriberMessage: message, answerBy: answerBy)
+            }
             return ("order.information_requested", "status=\(moved.wireName)")
         }
     }

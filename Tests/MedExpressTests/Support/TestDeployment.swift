@@ -23,6 +23,7 @@ struct TestDeployment {
     /// The journey's clock: real time moved on by `clock.advance`.
     let clock: TestClock
     let payments: RecordingPaymentGateway
+    let emails: RecordingEmailSender
     let outbox: Outbox
     let journey: Journey
     let pki: TestPKI?
@@ -44,12 +45,14 @@ struct TestDeployment {
         let payments = RecordingPaymentGateway()
         let journey = Journey(store: store, vault: vault, catalog: try Catalog.embedded(), payments: payments,
                               courier: LocalCourierGateway(), clock: { clock.now() })
-        let outbox = Outbox(store: store, cipher: vault.cipher, payments: payments, clock: { clock.now() },
+        let emails = RecordingEmailSender()
+        let outbox = Outbox(store: store, cipher: vault.cipher, payments: payments, email: emails, clock: { clock.now() },
                             log: Logger(component: "outbox", minimumLevel: .error))
         let configuration = ServerConfiguration(address: SocketAddress(host: "127.0.0.1", port: 0), tls: pki?.serverTLS, eventLoopCount: 1)
         let services: [any RPCService] = [auth, CatalogService(catalog: journey.catalog), ConsultationService(journey: journey),
                                           OrderService(journey: journey, outbox: outbox), PrescriberService(journey: journey, outbox: outbox),
-                                          PharmacyService(journey: journey), CourierService(journey: journey)]
+                                          PharmacyService(journey: journey, outbox: outbox),
+                                          CourierService(journey: journey, outbox: outbox)]
         let server = try Server(configuration: configuration, services: services,
                                 interceptors: [AuthorizationInterceptor(resolver: sessions), StoreErrorInterceptor()],
                                 log: Logger(component: "test", minimumLevel: .error))
@@ -59,7 +62,7 @@ struct TestDeployment {
         let channel = try GRPCChannel(target: SocketAddress(host: "127.0.0.1", port: server.port), tls: pki?.clientTLS(),
                                       configuration: channelConfiguration)
         return TestDeployment(store: store, vault: vault, server: server, channel: channel, blocking: blocking, clock: clock,
-                              payments: payments, outbox: outbox, journey: journey, pki: pki)
+                              payments: payments, emails: emails, outbox: outbox, journey: journey, pki: pki)
     }
 
     func stop() async {
