@@ -17,7 +17,7 @@ release: deps
 
 run: build
 	bash scripts/demo-data.sh $(DATA_DIR) $(BIN_DEBUG)
-	$(BIN_DEBUG) serve --data-dir $(DATA_DIR) --listen $(LISTEN)
+	$(BIN_DEBUG) serve --data-dir $(DATA_DIR) --listen $(LISTEN) --demo
 
 generate: deps
 	bash scripts/generate.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Demo data for `make run` on a laptop: on a data directory without a database, adds a demo
 # administrator, prescriber and pharmacist (client certificates in DIR/staff/, TOTP URIs printed
-# and kept in DIR/DEMO.txt) and a demo pharmacy-system service account. Never for production:
+# and kept in DIR/DEMO.txt), a demo pharmacy-system service account and a demo courier service
+# account (client certificates in DIR/service-accounts/). Never for production:
 # the demo passwords are in this file.
 #   scripts/demo-data.sh DATA_DIR MEDEXPRESS_BINARY
 set -euo pipefail
@@ -27,4 +28,5 @@ add --role PRESCRIBER --username demo-prescriber --given-name Priya --family-nam
 add --role PHARMACIST --username demo-pharmacist --given-name Phil --family-name Pharmacist \
   --email pharmacist@medexpress.example
 "$bin" service-account add --data-dir "$data_dir" --name demo-pharmacy-system --role PHARMACY_SYSTEM | tee -a "$summary"
+"$bin" service-account add --data-dir "$data_dir" --name demo-courier --role COURIER | tee -a "$summary"
 echo "demo data written; credentials in $summary"
