@@ -181,27 +181,14 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
         }
     }
 
-    /// A prescriber's idempotent step on an order: `body` moves it inside one transaction with its
-    /// audit entry; the caller gets the order as it then is.
+    /// A prescriber's idempotent step on an order (`Journey.orderStep`); the caller gets the order
+    /// as it then is.
     func decide(_ requestID: String, orderID: String, caller: Caller, method: String, requestBytes: [UInt8],
                 _ body: @escaping @Sendable (OrderRecord, any WriteTransaction, Int64) throws -> (action: String, detail: String)) async throws
         -> Medexpress_V1_Order {
-        try Idempotency.check(requestID)
-        let now = journey.clock()
+        let id = try await journey.orderStep(requestID, orderID: orderID, caller: caller, method: method, requestBytes: requestBytes, body)
         let cipher = journey.vault.cipher
         let catalog = journey.catalog
-        let dialect = journey.store.dialect
-        let recorded = try await Idempotency.once(
-            scope: method + "/" + caller.subjectID, requestID: requestID,
-            fingerprint: journey.vault.blindIndex.index(method + ":" + Hex.encode(requestBytes)), store: journey.store, now: now) { tx in
-            let order = try OrderRecord.require(orderID, ownedBy: nil, in: tx, cipher: cipher)
-            let (action, detail) = try body(order, tx, now)
-            try AuditLog.append(AuditEntry(caller, at: now, method: method, resource: order.id, action: action, detail: detail),
-                                in: tx, dialect: dialect)
-            return Array(order.id.utf8)
-        }
-        journey.feed.notify()
-        let id = String(decoding: recorded, as: UTF8.self)
         return try await journey.store.read { tx in
             try OrderRecord.require(id, ownedBy: nil, in: tx, cipher: cipher).message(in: tx, catalog: catalog, cipher: cipher)
         }
