@@ -155,7 +155,8 @@ final class CheckoutJourneyTests: XCTestCase {
             // The release leaves through the outbox, after the commit.
             let delivered = try await deployment.outbox.dispatchDue()
             let leftOver = try await deployment.outbox.dispatchDue()
-            XCTAssertEqual([delivered, leftOver], [1, 0], name)
+            XCTAssertEqual([delivered, leftOver], [3, 0], "\(name): the release, the confirmation and the cancellation email")
+            XCTAssertEqual(deployment.emails.messages("cancelled", about: order.id).count, 1, name)
             let releases = deployment.payments.calls.filter { if case .release = $0 { true } else { false } }
             XCTAssertEqual(releases.count, 1, name)
             let after = try await deployment.orders.getOrder(.with { $0.orderId = order.id }, metadata: customer.metadata)
