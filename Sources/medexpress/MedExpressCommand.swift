@@ -32,8 +32,9 @@ struct MedExpressCommand {
     serve options:
       --listen HOST:PORT           address to listen on (default 127.0.0.1:50051)
       --plaintext                  serve h2c without TLS (loopback addresses only)
-      --demo                       offer LATESTBF26 and stock every product (a laptop only; demo staff
-                                   come from scripts/demo-data.sh)
+      --demo                       offer LATESTBF26, stock every product and, on a database without staff,
+                                   add demo staff and service accounts, printing how to sign in as each
+                                   (also kept in DIR/DEMO.txt, mode 0600). A laptop only.
       --tls-cert FILE --tls-key FILE   production certificate chain and key (default DIR/tls/server.*)
       --client-ca FILE             CA bundle for client certificates (default DIR/tls/ca.pem)
       --client-cert-mode MODE      none, optional or required (default optional)

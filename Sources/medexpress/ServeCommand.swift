@@ -166,7 +166,14 @@ struct ServeCommand {
         let catalog = try Catalog.embedded()
         if demo {
             for line in try await DemoStock.seed(store: store, catalog: catalog) { printLine("demo: \(line)") }
-            printLine("demo: staff sign-in details are in \(dataDirectory)/DEMO.txt (made by scripts/demo-data.sh)")
+            if tls == nil {
+                printLine("demo: no demo staff without TLS (staff sign in with client certificates)")
+            } else {
+                for line in try await DemoStaff.ensure(dataDirectory: dataDirectory, store: store, vault: vault, blocking: blocking,
+                                                       log: log) {
+                    printLine(line)
+                }
+            }
         }
         let gateway = try paymentGateway(log: log)
         let journey = Journey(store: store, vault: vault, catalog: catalog, payments: gateway, courier: try courierGateway(log: log),

@@ -164,3 +164,32 @@ def test_the_demo_walks_every_journey_and_the_customer_gets_each_email(tmp_path,
             f"the dispatch email has no royalmail.com tracking link:\n{dispatch}"
     finally:
         stop_cleanly(server)
+
+
+def test_serve_demo_alone_adds_the_demo_people_and_prints_how_to_sign_in(tmp_path):
+    """`serve --demo` on an empty data directory needs no script: it adds the demo staff and
+    service accounts itself, prints how to sign in as each (and keeps it in DEMO.txt, mode 0600),
+    and `medexpress demo` can walk the story against it. A second start adds nobody again."""
+    binary = str(targets.require_medexpress())
+    data_dir = tmp_path / "data"
+    server = start_serve(data_dir, "--demo")
+    try:
+        demo = subprocess.run([binary, "demo", "--server", server.endpoint.address, "--data-dir", str(data_dir)],
+                              capture_output=True, text=True, timeout=DEMO_TIMEOUT_SECONDS)
+        assert demo.returncode == 0, f"medexpress demo exited with {demo.returncode}\n{demo.stdout}\n{demo.stderr}\n{server.output()}"
+        assert "demo complete" in demo.stdout
+    finally:
+        stop_cleanly(server)
+    printed = "\n".join(server.stdout_lines())
+    for username in ("demo-admin", "demo-prescriber", "demo-pharmacist"):
+        assert f"({username}) added" in printed, printed
+        assert (data_dir / "staff" / f"{username}.pem").is_file()
+    assert "otpauth://totp/MedExpress:demo-prescriber" in printed
+    assert "discount code LATESTBF26" in printed
+    summary = data_dir / "DEMO.txt"
+    assert summary.stat().st_mode & 0o777 == 0o600
+    assert "Staff password:" in summary.read_text()
+
+    again = start_serve(data_dir, "--demo")
+    stop_cleanly(again)
+    assert " added" not in "\n".join(again.stdout_lines()), again.output()
