@@ -24,8 +24,23 @@ public protocol StoreEngine: Sendable {
     @discardableResult
     func write<Result: Sendable>(_ body: @escaping @Sendable (any WriteTransaction) throws -> Result) async throws -> Result
 
+    /// A stream of wake-ups for readers waiting on changes (live views): it yields once when it
+    /// takes effect, then after each commit of a transaction that called `announceChange()`:
+    /// on SQLite, commits through this engine; on PostgreSQL, commits by any process on the
+    /// database (LISTEN/NOTIFY), and once more after the listening connection is re-made, since
+    /// announcements may have been missed while it was down. A wake-up says "look again", not
+    /// what changed, and unread ones coalesce into one. The stream ends when the engine closes.
+    /// Throws `.overloaded` past `maxChangeWakeUpStreamCount` open streams, `.unavailable`
+    /// once the engine is closed.
+    func changeWakeUps() throws(StoreError) -> AsyncStream<Void>
+
     /// Finishes the transactions in progress, then closes every connection.
     func close() async
+}
+
+extension StoreEngine {
+    /// The most change wake-up streams an engine serves at once.
+    public static var maxChangeWakeUpStreamCount: Int { 4096 }
 }
 
 /// The statements a read-only transaction may run.
@@ -42,6 +57,10 @@ public protocol WriteTransaction: ReadTransaction {
 
     /// Runs several `;`-separated statements without parameters (migrations, schema set-up).
     func executeScript(_ sql: String) throws
+
+    /// Asks for the engine's change wake-ups (`StoreEngine.changeWakeUps()`) to be sent when
+    /// this transaction commits; none are sent if it rolls back. Several calls send one.
+    func announceChange() throws
 }
 
 extension ReadTransaction {

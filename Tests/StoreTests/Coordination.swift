@@ -85,3 +85,19 @@ final class Shared<Value: Sendable>: Sendable {
 
     var value: Value { mutex.withLock { $0 } }
 }
+
+/// What a stream has yielded so far, read on a task of its own so the test can look at it.
+final class Collected<Element: Sendable>: Sendable {
+    private let shared = Shared<[Element]>([])
+    /// Set when the stream has ended.
+    let ended = Event()
+
+    init(_ stream: AsyncStream<Element>) {
+        Task { [shared, ended] in
+            for await element in stream { shared.update { $0.append(element) } }
+            ended.set()
+        }
+    }
+
+    var elements: [Element] { shared.value }
+}

@@ -48,6 +48,8 @@ final class PostgresStoreTests: StoreEngineTests {
         var options = PostgresEngine.Options()
         options.connectionCount = shape.workers
         options.queueCapacity = shape.queueCapacity
+        // Notifications are per database: the test's own channel keeps other tests' out.
+        options.changeChannel = schema
         return try await PostgresEngine(url: url, options: options)
     }
 

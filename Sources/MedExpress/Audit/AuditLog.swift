@@ -33,6 +33,9 @@ public enum AuditLog {
                   .text(entry.certificateThumbprint), .text(entry.method), .text(entry.resource), .text(entry.action),
                   .text(entry.outcome), .text(entry.detail), .blob(previous), .blob(hash)])
         try tx.execute("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1", [.integer(sequence), .blob(hash)])
+        // Live views read the log as their change feed: wake them when this commits (on
+        // PostgreSQL, every instance's; nothing is sent if the transaction rolls back).
+        try tx.announceChange()
         return sequence
     }
 

@@ -4,9 +4,9 @@ import Synchronization
 /// Changes as live views see them: the audit log read as a feed. Every state change writes an
 /// audit entry in its own transaction, and entries take their sequence numbers under the audit
 /// head's row lock, so they commit in sequence order on either engine and a reader holding a
-/// cursor never skips one. A stream reads what follows its cursor, then waits for a wake-up from
-/// a commit in this process or for the poll interval, which is how it sees changes made by
-/// other server processes on the same PostgreSQL.
+/// cursor never skips one. A stream reads what follows its cursor, then waits for a wake-up: the
+/// store's change wake-ups, which every audited commit announces (on PostgreSQL by NOTIFY, so a
+/// commit through any server process wakes the streams of all), with a poll as a safety net.
 public final class ChangeFeed: Sendable {
     /// One change: what was acted on and what happened (no health data; the stream loads it).
     public struct Change: Sendable, Hashable {
@@ -16,18 +16,41 @@ public final class ChangeFeed: Sendable {
         public let atMicroseconds: Int64
     }
 
-    /// How long a waiting stream sleeps at most before looking again.
-    static let pollInterval: Duration = .milliseconds(200)
+    /// How long a waiting stream sleeps at most before looking again, should a wake-up be lost
+    /// (the PostgreSQL listener reconnecting says so itself, so this is only a safety net).
+    static let pollInterval: Duration = .seconds(1)
     /// Changes read per query.
     static let batchSize = 200
 
     let store: any StoreEngine
+    /// Bumped at every wake-up; a waiting stream returns when it changes.
     private let generation = Mutex<UInt64>(0)
+    /// The task reading the store's wake-ups, started by the first stream that waits.
+    private let listening = Mutex<Task<Void, Never>?>(nil)
 
     public init(store: any StoreEngine) { self.store = store }
 
-    /// Tells waiting streams in this process that something committed.
-    public func notify() { generation.withLock { $0 &+= 1 } }
+    deinit { listening.withLock { $0?.cancel() } }
+
+    /// Reads the store's change wake-ups into `generation`, once per feed.
+    private func startListening() {
+        listening.withLock { task in
+            guard task == nil else { return }
+            let wakeUps: AsyncStream<Void>
+            do {
+                wakeUps = try store.changeWakeUps()
+            } catch {
+                // No wake-ups (the store is closing or out of streams): the poll still runs.
+                return
+            }
+            task = Task.detached { [weak self] in
+                for await _ in wakeUps {
+                    guard let self else { return }
+                    self.generation.withLock { $0 &+= 1 }
+                }
+            }
+        }
+    }
 
     /// The sequence of the latest change: a stream's cursor before it reads its snapshot.
     public func latest() async throws -> Int64 {
@@ -55,6 +78,7 @@ public final class ChangeFeed: Sendable {
     /// Returns after a commit in this process or the poll interval, whichever is first; throws
     /// CancellationError when the stream's task is cancelled.
     public func wait() async throws {
+        startListening()
         let seen = generation.withLock { $0 }
         let step: Duration = .milliseconds(20)
         var waited: Duration = .zero

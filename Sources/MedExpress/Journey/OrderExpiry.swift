@@ -35,7 +35,6 @@ public struct OrderExpiry: Sendable {
         }
         var cancelled = 0
         for id in candidates where try await cancelIfOverdue(id, now: now) { cancelled += 1 }
-        if cancelled > 0 { journey.feed.notify() }
         return cancelled
     }
 

@@ -6,7 +6,7 @@ import Trust
 extension Journey {
     /// One idempotent step on an order by `caller`: `body` moves the order inside one
     /// transaction that also writes its audit entry and the idempotency record; a retry with the
-    /// same `requestID` does nothing again. Streams are woken. Returns the order's id.
+    /// same `requestID` does nothing again. Returns the order's id.
     func orderStep(_ requestID: String, orderID: String, caller: Caller, method: String, requestBytes: [UInt8],
                    _ body: @escaping @Sendable (OrderRecord, any WriteTransaction, Int64) throws -> (action: String, detail: String)) async throws
         -> String {
@@ -23,7 +23,6 @@ extension Journey {
                                 in: tx, dialect: dialect)
             return Array(order.id.utf8)
         }
-        feed.notify()
         return String(decoding: recorded, as: UTF8.self)
     }
 }

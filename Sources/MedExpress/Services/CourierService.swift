@@ -152,7 +152,6 @@ public struct CourierService: Medexpress_V1_CourierServiceProvider {
             }
             result = (false, try OrderMessages.status(stored: status ?? 0))
         }
-        if result.applied { journey.feed.notify() }
         var response = Medexpress_V1_RecordTrackingEventResponse()
         response.applied = result.applied
         response.orderStatus = OrderMessages.message(result.status)

@@ -127,7 +127,6 @@ extension OrderService {
             _ = try? await journey.payments.release(paymentID: payment.paymentID, idempotencyKey: "release-" + payment.paymentID)
             throw error
         }
-        journey.feed.notify()
         return try await order(String(decoding: recorded, as: UTF8.self), ownedBy: customerID)
     }
 

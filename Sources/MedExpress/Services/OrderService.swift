@@ -107,7 +107,6 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
                                 in: tx, dialect: dialect)
             return Array(order.id.utf8)
         }
-        journey.feed.notify()
         return try await order(String(decoding: recorded, as: UTF8.self), ownedBy: customerID)
     }
 
@@ -142,7 +141,6 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
                                 in: tx, dialect: dialect)
             return Array(order.id.utf8)
         }
-        journey.feed.notify()
         return try await order(String(decoding: recorded, as: UTF8.self), ownedBy: customerID)
     }
 

@@ -94,7 +94,6 @@ extension PharmacyService {
                                 in: tx, dialect: dialect)
             return Array(order.id.utf8)
         }
-        journey.feed.notify()
         return try await journey.store.read { tx in
             guard let shipment = try ShipmentRecord.load(orderID: order.id, in: tx, cipher: cipher) else {
                 throw Status(.internalError, "shipment of \(order.id) vanished")

@@ -117,7 +117,6 @@ extension PharmacyService {
                                 in: tx, dialect: dialect)
             return Array(product.rawValue.utf8)
         }
-        journey.feed.notify()
         let catalog = journey.catalog
         return try await journey.store.read { tx in try Inventory.item(product, catalog: catalog, in: tx) }
     }

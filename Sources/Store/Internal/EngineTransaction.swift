@@ -26,6 +26,9 @@ final class EngineTransaction<Connection: StatementRunner>: WriteTransaction {
     /// The first statement failure, which fails the whole transaction.
     var failure: StoreError? { state.failure }
 
+    /// Whether the body asked for change wake-ups at commit (`announceChange()`).
+    private(set) var hasAnnouncedChange = false
+
     /// The body has returned or thrown: no statement may run any more.
     func end() { state.end() }
 
@@ -38,6 +41,13 @@ final class EngineTransaction<Connection: StatementRunner>: WriteTransaction {
         try state.perform { () throws(StoreError) in
             guard isWritable else { throw .programmingError("execute is for write transactions: \(SQLText.excerpt(sql))") }
             return try connection.run(sql, parameters, collectingRows: false).changes
+        }
+    }
+
+    func announceChange() throws {
+        try state.perform { () throws(StoreError) in
+            guard isWritable else { throw .programmingError("announceChange is for write transactions") }
+            hasAnnouncedChange = true
         }
     }
 

@@ -9,11 +9,13 @@ final class PostgresConnection {
     private let maxRowsPerQuery: Int
 
     /// Connects to the server `url` names (a `postgres://` or `postgresql://` URL, or any
-    /// connection string libpq takes), with a connect timeout unless the URL sets one.
-    init(url: String, connectTimeoutSeconds: Int, maxRowsPerQuery: Int) throws(StoreError) {
+    /// connection string libpq takes), with a connect timeout unless the URL sets one, and
+    /// `defaults`: further libpq settings (keyword, value) the URL may override.
+    init(url: String, connectTimeoutSeconds: Int, maxRowsPerQuery: Int,
+         defaults: [(keyword: String, value: String)] = []) throws(StoreError) {
         // Entries before `dbname` yield to the URL's own settings; those after it override them.
-        let keywords = ["connect_timeout", "application_name", "dbname", "client_encoding"]
-        let values = ["\(connectTimeoutSeconds)", "medexpress", url, "UTF8"]
+        let keywords = defaults.map(\.keyword) + ["connect_timeout", "application_name", "dbname", "client_encoding"]
+        let values = defaults.map(\.value) + ["\(connectTimeoutSeconds)", "medexpress", url, "UTF8"]
         let connection = withCStringArray(keywords) { keywords in
             withCStringArray(values) { values in PQconnectdbParams(keywords, values, 1) }
         }
@@ -118,6 +120,26 @@ final class PostgresConnection {
     /// Runs several `;`-separated statements without parameters.
     func runScript(_ sql: String) throws(StoreError) {
         _ = try outcome(of: PQexec(handle, sql), sql: sql, collectingRows: false)
+    }
+
+    // MARK: - Notifications
+
+    /// The connection's socket, to wait on with poll() for notifications; -1 when not connected.
+    var socketDescriptor: Int32 { PQsocket(handle) }
+
+    /// Reads what the server has sent without waiting, and returns the notifications received
+    /// so far (from this read or buffered during an earlier statement), oldest first. Throws
+    /// `.unavailable` when the connection is lost.
+    func receiveNotifications() throws(StoreError) -> [(channel: String, payload: String)] {
+        guard PQconsumeInput(handle) == 1, isConnected else {
+            throw .unavailable("the connection to PostgreSQL was lost: \(Self.lastError(handle))")
+        }
+        var notifications: [(channel: String, payload: String)] = []
+        while let notification = PQnotifies(handle) {
+            notifications.append((String(cString: notification.pointee.relname), String(cString: notification.pointee.extra)))
+            PQfreemem(notification)
+        }
+        return notifications
     }
 
     /// Rolls back the open transaction, if any; errors are moot since the caller is already failing.

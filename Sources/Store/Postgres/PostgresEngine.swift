@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The engine for several server instances: PostgreSQL through libpq, with a bounded pool of
 /// connections, each on a thread of its own, taking transactions from one bounded queue.
 ///
@@ -5,6 +7,10 @@
 /// are retried whole when they lose a serialization or deadlock race. Reads run at REPEATABLE
 /// READ, READ ONLY: one snapshot for the whole body. A broken connection is reconnected before
 /// its next transaction; while the server is down, transactions fail with `.unavailable`.
+///
+/// Change wake-ups travel as notifications on the options' `changeChannel`, so every instance's
+/// streams see every instance's commits; the engine listens on a connection of its own, opened
+/// with the first stream asked for.
 public final class PostgresEngine: StoreEngine {
     /// PostgreSQL's isolation levels.
     public enum Isolation: String, Sendable, Hashable {
@@ -28,6 +34,11 @@ public final class PostgresEngine: StoreEngine {
         public var connectTimeoutSeconds = 5
         /// Rows one query may return before it fails.
         public var maxRowsPerQuery = 100_000
+        /// The notification channel of change wake-ups (`announceChange()`), shared by every
+        /// instance on the database; a plain lower-case identifier (see `PostgresListener`).
+        /// Notifications are per database, not per schema: deployments sharing a database in
+        /// separate schemas need channels of their own.
+        public var changeChannel = "medexpress_changes"
 
         /// The most connections an engine may open.
         public static let maxConnectionCount = 64
@@ -49,12 +60,22 @@ public final class PostgresEngine: StoreEngine {
             guard connectTimeoutSeconds >= 1, maxRowsPerQuery >= 1 else {
                 throw .invalidConfiguration("PostgreSQL connectTimeoutSeconds and maxRowsPerQuery must be ≥ 1")
             }
+            try PostgresListener.validate(channel: changeChannel)
         }
     }
 
     public var dialect: SQLDialect { .postgres }
     private let options: Options
     private let pool: DatabaseThreadPool<PostgresConnection>
+    private let url: String
+    private let changeListener = Mutex<ChangeListener>(.notStarted)
+
+    /// The listener behind `changeWakeUps()`, started with the first stream.
+    private enum ChangeListener {
+        case notStarted
+        case listening(PostgresListener)
+        case closed
+    }
 
     /// Connects every connection of the pool to the server `url` names (`postgres://…` or
     /// `postgresql://…`, as libpq takes them). Throws `.unavailable` when the server cannot be
@@ -63,6 +84,7 @@ public final class PostgresEngine: StoreEngine {
         try options.validate()
         try PostgresConnection.validate(url: url)
         self.options = options
+        self.url = url
         pool = try await DatabaseThreadPool.start(name: "postgres", threadCount: options.connectionCount,
                                                   queueCapacity: options.queueCapacity) { _ in
             try PostgresConnection(url: url, connectTimeoutSeconds: options.connectTimeoutSeconds,
@@ -74,7 +96,7 @@ public final class PostgresEngine: StoreEngine {
         let maxAttempts = options.maxTransactionAttempts
         return try await pool.run { connection in
             try PostgresTransaction.run(on: connection, writable: false, isolation: .repeatableRead,
-                                        maxAttempts: maxAttempts) { try body($0) }
+                                        maxAttempts: maxAttempts, changeChannel: nil) { try body($0) }
         }
     }
 
@@ -90,13 +112,37 @@ public final class PostgresEngine: StoreEngine {
     public func write<Result: Sendable>(isolation: Isolation,
                                         _ body: @escaping @Sendable (any WriteTransaction) throws -> Result) async throws -> Result {
         let maxAttempts = options.maxTransactionAttempts
+        let changeChannel = options.changeChannel
         return try await pool.run { connection in
             try PostgresTransaction.run(on: connection, writable: true, isolation: isolation,
-                                        maxAttempts: maxAttempts) { try body($0) }
+                                        maxAttempts: maxAttempts, changeChannel: changeChannel) { try body($0) }
         }
     }
 
+    public func changeWakeUps() throws(StoreError) -> AsyncStream<Void> {
+        let listener = try changeListener.withLock { (state) throws(StoreError) -> PostgresListener in
+            switch state {
+            case let .listening(listener):
+                return listener
+            case .notStarted:
+                let listener = try PostgresListener(url: url, channel: options.changeChannel,
+                                                    connectTimeoutSeconds: options.connectTimeoutSeconds)
+                state = .listening(listener)
+                return listener
+            case .closed:
+                throw .unavailable("the store is closed (postgres)")
+            }
+        }
+        return try listener.wakeUps()
+    }
+
     public func close() async {
+        let listener = changeListener.withLock { state -> PostgresListener? in
+            defer { state = .closed }
+            if case let .listening(listener) = state { return listener }
+            return nil
+        }
+        await listener?.close()
         await pool.close()
     }
 

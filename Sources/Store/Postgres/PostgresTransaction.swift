@@ -9,13 +9,15 @@ extension EngineTransaction where Connection == PostgresConnection {
     /// Runs `body` in a transaction at `isolation`, retrying the whole transaction (body
     /// included) when it loses a serialization or deadlock race (SQLSTATE 40001, 40P01), at most
     /// `maxAttempts` times in all, with a short random pause between attempts. After the last,
-    /// `.conflict` says how many. A lock given up on (55P03) is a `.conflict` at once.
+    /// `.conflict` says how many. A lock given up on (55P03) is a `.conflict` at once. A
+    /// transaction that announced a change notifies `changeChannel` as it commits.
     static func run<Result>(on connection: PostgresConnection, writable: Bool, isolation: PostgresEngine.Isolation,
-                            maxAttempts: Int, _ body: (PostgresTransaction) throws -> Result) throws -> Result {
+                            maxAttempts: Int, changeChannel: String?,
+                            _ body: (PostgresTransaction) throws -> Result) throws -> Result {
         var attempt = 1
         while true {
             do {
-                return try runOnce(on: connection, writable: writable, isolation: isolation, body)
+                return try runOnce(on: connection, writable: writable, isolation: isolation, changeChannel: changeChannel, body)
             } catch let StoreError.conflict(_, message) {
                 guard attempt < maxAttempts, PostgresConnection.isRetryableConflict(message) else {
                     throw StoreError.conflict(attempts: attempt, message: message)
@@ -28,6 +30,7 @@ extension EngineTransaction where Connection == PostgresConnection {
     }
 
     private static func runOnce<Result>(on connection: PostgresConnection, writable: Bool, isolation: PostgresEngine.Isolation,
+                                        changeChannel: String?,
                                         _ body: (PostgresTransaction) throws -> Result) throws -> Result {
         precondition(!connection.isInTransaction, "a connection runs one transaction at a time")
         try begin(on: connection, "BEGIN ISOLATION LEVEL \(isolation.rawValue)\(writable ? "" : " READ ONLY")")
@@ -36,6 +39,10 @@ extension EngineTransaction where Connection == PostgresConnection {
             let result = try body(transaction)
             transaction.end()
             if let failure = transaction.failure { throw failure }
+            if transaction.hasAnnouncedChange, let changeChannel {
+                // Queued by the server until COMMIT, dropped by a rollback; one per transaction.
+                try connection.run("SELECT pg_notify($1, '')", [.text(changeChannel)])
+            }
             // COMMIT of a failed transaction "succeeds" as a rollback; the check above prevents it.
             try connection.run("COMMIT")
             return result

@@ -51,6 +51,7 @@ public final class SQLiteEngine: StoreEngine {
     public var dialect: SQLDialect { .sqlite }
     private let writer: DatabaseThreadPool<SQLiteConnection>
     private let readers: DatabaseThreadPool<SQLiteConnection>
+    private let changes: Broadcaster<Void>
 
     /// Opens the database at `path`, creating the file (not its directory) if it does not exist.
     public init(path: String, options: Options = Options()) async throws {
@@ -86,6 +87,9 @@ public final class SQLiteEngine: StoreEngine {
         }
         self.path = path
         self.writer = writer
+        changes = Broadcaster(name: "the SQLite engine's change wake-ups", maxStreamCount: Self.maxChangeWakeUpStreamCount)
+        // Only this engine writes the file (one process owns it), so a stream is in effect at once.
+        changes.setGreeting(())
     }
 
     public func read<Result: Sendable>(_ body: @escaping @Sendable (any ReadTransaction) throws -> Result) async throws -> Result {
@@ -97,9 +101,13 @@ public final class SQLiteEngine: StoreEngine {
 
     @discardableResult
     public func write<Result: Sendable>(_ body: @escaping @Sendable (any WriteTransaction) throws -> Result) async throws -> Result {
-        try await writer.run { connection in
-            try SQLiteTransaction.run(on: connection, writable: true) { try body($0) }
+        try await writer.run { [changes] connection in
+            try SQLiteTransaction.run(on: connection, writable: true, changeWakeUps: changes) { try body($0) }
         }
+    }
+
+    public func changeWakeUps() throws(StoreError) -> AsyncStream<Void> {
+        try changes.stream(bufferLimit: 1) { $0 }
     }
 
     public func close() async {
@@ -107,6 +115,7 @@ public final class SQLiteEngine: StoreEngine {
         readers.stopAccepting()
         await readers.close()
         await writer.close()
+        changes.finish()
     }
 
     /// Write transactions waiting for the writer thread.
