@@ -4,7 +4,7 @@ BIN_DEBUG := .build/debug/medexpress
 DATA_DIR ?= ./data
 LISTEN ?= 127.0.0.1:50051
 
-.PHONY: deps build release run test test-swift test-python generate check-generated bench clean
+.PHONY: deps build release run test test-swift test-python generate check-generated bench bench-journey clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -30,6 +30,9 @@ test: deps
 
 bench: deps
 	bash scripts/bench.sh
+
+bench-journey: deps
+	bash scripts/bench/journey.sh
 
 clean:
 	rm -rf .build .build-*

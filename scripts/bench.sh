@@ -5,7 +5,10 @@
 # -c 16 -m 32 (load) and -c 1 -m 1 (one call at a time). Prints requests/s, latency percentiles
 # and the server's CPU time per request, then the ratios. Then the same medexpress server under
 # ClientKit's own load generator (medexpress bench-client) instead of h2load, for comparison.
-# Environment: BENCH_DURATION (10s).
+# Last, the journey benchmark (scripts/bench/journey.sh): completed orders per second through the
+# whole flow and SubmitConsultation/Checkout latencies, on SQLite and on PostgreSQL.
+# Environment: BENCH_DURATION (10s); BENCH_JOURNEY_ORDERS, BENCH_JOURNEY_CUSTOMERS,
+# BENCH_JOURNEY_ENGINES (see scripts/bench/journey.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -162,3 +165,6 @@ kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 
 echo
 python3 scripts/bench/summary.py "$results"
+
+echo
+bash scripts/bench/journey.sh "$bin"

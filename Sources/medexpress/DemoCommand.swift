@@ -34,6 +34,10 @@ struct DemoCommand {
 
     func run() async throws {
         let files = try DemoFiles(dataDirectory: dataDirectory)
+        try files.require(staff: [Self.prescriber, Self.pharmacist], serviceAccounts: [Self.courierAccount]) { account in
+            "a data directory made before the demo courier existed: add it with `medexpress service-account add "
+                + "--data-dir \(dataDirectory) --name \(account) --role COURIER` while serve is stopped"
+        }
         let journey = DemoJourney(target: target, serverName: serverName, files: files)
         try await journey.run()
     }
@@ -82,17 +86,23 @@ struct DemoFiles: Sendable {
         }
         staffPassword = password
         totpSecrets = secrets
-        for username in [DemoCommand.prescriber, DemoCommand.pharmacist] {
-            guard secrets[username] != nil else {
+    }
+
+    /// Checks the TOTP secrets and certificates of `staff` and the certificates of `serviceAccounts`
+    /// are there; `serviceAccountHint` says how to add a missing account.
+    func require(staff: [String], serviceAccounts: [String], serviceAccountHint: (String) -> String) throws {
+        let summaryFile = "\(dataDirectory)/DEMO.txt"
+        for username in staff {
+            guard totpSecrets[username] != nil else {
                 throw DemoFailure("\(summaryFile) has no TOTP URI for \(username) (otpauth://totp/MedExpress:\(username)?secret=…)")
             }
             try Self.requireReadable(staffCertificate(username), "\(username)'s client certificate (scripts/demo-data.sh)")
             try Self.requireReadable(staffKey(username), "\(username)'s private key (scripts/demo-data.sh)")
         }
-        let courierHint = "a data directory made before the demo courier existed: add it with `medexpress service-account add "
-            + "--data-dir \(dataDirectory) --name \(DemoCommand.courierAccount) --role COURIER` while serve is stopped"
-        try Self.requireReadable(serviceAccountCertificate(DemoCommand.courierAccount), courierHint)
-        try Self.requireReadable(serviceAccountKey(DemoCommand.courierAccount), courierHint)
+        for account in serviceAccounts {
+            try Self.requireReadable(serviceAccountCertificate(account), serviceAccountHint(account))
+            try Self.requireReadable(serviceAccountKey(account), serviceAccountHint(account))
+        }
     }
 
     func staffCertificate(_ username: String) -> String { "\(dataDirectory)/staff/\(username).pem" }

@@ -23,6 +23,7 @@ struct MedExpressCommand {
       discount-codes add   offer a discount code (--code CODE, --percent-off P or --fixed-off-pence N,
                        [--valid-from YYYY-MM-DD] [--valid-until YYYY-MM-DD] [--max-redemptions N] [--first-order-only])
       bench-client     load a TestService server with ClientKit (--target HOST:PORT [--ca FILE --server-name NAME] [--connections N] [--concurrency C] [--duration-seconds S] [--warmup-seconds W] [--payload-bytes B]); one JSON line
+      bench-journey    whole order journeys against a running serve --demo (\(BenchJourneyCommand.usage))
       demo             walk the user journeys, as a client, against a running serve --demo
                        (\(DemoCommand.usage))
 
@@ -101,6 +102,7 @@ struct MedExpressCommand {
             case "discount-codes" where arguments.count >= 3 && arguments[2] == "add":
                 try await DiscountCodeAddCommand(arguments.dropFirst(3)).run()
             case "bench-client": try await BenchClientCommand(arguments.dropFirst(2)).run()
+            case "bench-journey": try await BenchJourneyCommand(arguments.dropFirst(2)).run()
             case "demo": try await DemoCommand(arguments.dropFirst(2)).run()
             case "help", "--help", "-h":
                 printLine(usage)
