@@ -175,7 +175,7 @@ struct ServeCommand {
                 }
             }
         }
-        let gateway = try paymentGateway(log: log)
+        let gateway = try paymentGateway(log: log, store: store)
         let journey = Journey(store: store, vault: vault, catalog: catalog, payments: gateway, courier: try courierGateway(log: log),
                               mail: mail)
         let outbox = Outbox(store: store, cipher: vault.cipher, payments: gateway, email: try emailSender(log: log),
@@ -250,10 +250,13 @@ struct ServeCommand {
     }
 
     /// The payment gateway chosen by --payments.
-    func paymentGateway(log: Logger) throws -> any PaymentGateway {
+    func paymentGateway(log: Logger, store: any StoreEngine) throws -> any PaymentGateway {
         switch payments {
         case .local:
             log.warning("payments: the built-in local gateway (Stripe's test cards, kept in memory); use --payments stripe in production")
+            if store.dialect == .postgres {
+                log.warning("payments: the local gateway keeps each process's payments to itself; with several instances on one database, a capture queued by one cannot be done by another: use --payments stripe")
+            }
             return LocalPaymentGateway()
         case .stripe(let baseURL, let trustRootsFile):
             guard let key = getenv(Self.stripeKeyVariable).map({ String(cString: $0) }), !key.isEmpty else {

@@ -218,3 +218,57 @@ extension TestDeployment {
         (try? Catalog.embedded())?.product(ProductID(id))?.product
     }
 }
+
+/// Low stock (user journeys: real-time stock updates prevent overselling, with alerts for low stock).
+final class StockAlertTests: XCTestCase {
+    func testThePharmacyIsAlertedWhenAnApprovalTakesAProductToItsThreshold() async throws {
+        try await TestDatabases.each { store, name in
+            let pki = try TestPKI()
+            let deployment = try await TestDeployment.start(on: store, pki: pki)
+            let prescriber = try await deployment.signInStaff("dr-stock", role: .prescriber)
+            let pharmacySystem = try await deployment.connectServiceAccount("pms", role: .pharmacySystem)
+            let pharmacy = Medexpress_V1_PharmacyServiceClient(channel: pharmacySystem)
+            _ = try await pharmacy.receiveStock(.with {
+                $0.requestId = "in"
+                $0.productId = "tadalafil-10mg-8"
+                $0.quantity = 3
+                $0.reference = "Phoenix 1201"
+            })
+            let adjusted = try await pharmacy.adjustStock(.with {
+                $0.requestId = "threshold"
+                $0.productId = "tadalafil-10mg-8"
+                $0.lowStockThreshold = 2
+                $0.reason = "reorder level"
+            })
+            XCTAssertEqual([adjusted.available, adjusted.lowStockThreshold], [3, 2], name)
+            XCTAssertFalse(adjusted.low, name)
+            let below = await failure {
+                _ = try await pharmacy.adjustStock(.with {
+                    $0.requestId = "broken"
+                    $0.productId = "tadalafil-10mg-8"
+                    $0.change = -4
+                    $0.reason = "breakage"
+                })
+            }
+            XCTAssertEqual(below?.code, .failedPrecondition, "\(name): stock never goes negative")
+
+            let alerts = try await pharmacy.streamStockAlerts(.init())
+            let watcher = Task { () -> Medexpress_V1_StockAlert? in
+                for try await alert in alerts where !alert.fromSnapshot { return alert }
+                return nil
+            }
+            let customer = try await deployment.signUp("stock@example.org")
+            let consultation = try await deployment.consult(customer, "erectile-dysfunction")
+            let order = try await deployment.checkout(customer, consultation.id, product: "tadalafil-10mg-8")
+            _ = try await prescriber.prescriber.approve(.with { $0.requestId = "a"; $0.orderId = order.id })
+            let alert = try await watcher.value
+            alerts.cancel()
+            XCTAssertEqual(alert?.item?.productId, "tadalafil-10mg-8", name)
+            XCTAssertEqual(alert?.item?.available, 2, name)
+            XCTAssertEqual(alert?.item?.low, true, name)
+            await pharmacySystem.close()
+            await prescriber.channel.close()
+            await deployment.stop()
+        }
+    }
+}

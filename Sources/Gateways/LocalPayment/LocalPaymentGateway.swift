@@ -11,6 +11,10 @@ public final class LocalPaymentGateway: PaymentGateway {
     private let state: Mutex<State>
 
     /// An empty gateway holding at most `maxPayments` payments.
+    /// This gateway's own mark in the ids it hands out: two processes each with a local gateway
+    /// never give two payments the same id (each still knows only its own payments).
+    let instance = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+
     public init(maxPayments: Int = 100_000) {
         precondition(maxPayments >= 1, "the local gateway needs room for a payment")
         self.maxPayments = maxPayments
@@ -27,7 +31,7 @@ public final class LocalPaymentGateway: PaymentGateway {
                 }
                 if case .declined(let code, let reason) = card.outcome { throw .declined(code: code, reason: reason) }
                 state.nextPaymentNumber += 1
-                let id = "pi_local_\(state.nextPaymentNumber)"
+                let id = "pi_local_\(instance)_\(state.nextPaymentNumber)"
                 state.payments[id] = Payment(authorized: request.amount)
                 return .authorized(AuthorizedPayment(paymentID: id, amount: request.amount,
                                                      paymentMethodFingerprint: card.fingerprint))
@@ -93,7 +97,7 @@ public final class LocalPaymentGateway: PaymentGateway {
                 payment.refunded = payment.refunded + amount
                 state.payments[paymentID] = payment
                 state.nextRefundNumber += 1
-                return .refunded(PaymentRefund(refundID: "re_local_\(state.nextRefundNumber)", amount: amount))
+                return .refunded(PaymentRefund(refundID: "re_local_\(instance)_\(state.nextRefundNumber)", amount: amount))
             }
         }
         guard case .refunded(let refund) = try outcome.get() else { preconditionFailure("a refund's key replayed another call") }

@@ -157,7 +157,7 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
         })
         let final: Set<Medexpress_V1_OrderStatus> = [.delivered, .rejected, .returned, .cancelled]
         while !final.contains(current.status) && !Task.isCancelled {
-            let (changes, next) = try await feed.changes(after: cursor, actionPrefixes: ["order.", "prescription.", "payment."])
+            let (changes, next) = try await feed.changes(after: cursor, actionPrefixes: ["order.", "prescription.", "dispensing.", "payment."])
             cursor = next
             if changes.contains(where: { $0.resource == current.id }) {
                 let updated = try await order(current.id, ownedBy: caller.subjectID)
