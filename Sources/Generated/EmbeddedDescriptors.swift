@@ -360,24 +360,143 @@ public enum EmbeddedDescriptors {
                 MS5QcmVzY3JpcHRpb24aIy5tZWRleHByZXNzLnRlc3RpbmcudjEuUHJlc2NyaXB0aW9uKAEwAWIGcHJvdG8z
                 """),
             EmbeddedFileDescriptor(
-                name: "medexpress/v1/admin.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
+                name: "medexpress/v1/order.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
+                base64SerializedProto: """
+                ChltZWRleHByZXNzL3YxL29yZGVyLnByb3RvEg1tZWRleHByZXNzLnYxGh9nb29nbGUvcHJvdG9idWYvdGltZXN0YW1wLnByb3Rv
+                GhptZWRleHByZXNzL3YxL2NvbW1vbi5wcm90bxobbWVkZXhwcmVzcy92MS9vcHRpb25zLnByb3RvIqwBCg9HZXRRdW90ZVJlcXVl
+                c3QSJwoPY29uc3VsdGF0aW9uX2lkGAEgASgJUg5jb25zdWx0YXRpb25JZBIdCgpwcm9kdWN0X2lkGAIgASgJUglwcm9kdWN0SWQS
+                LAoSZGVsaXZlcnlfb3B0aW9uX2lkGAMgASgJUhBkZWxpdmVyeU9wdGlvbklkEiMKDWRpc2NvdW50X2NvZGUYBCABKAlSDGRpc2Nv
+                dW50Q29kZSL6AwoFUXVvdGUSLwoFbGluZXMYASADKAsyGS5tZWRleHByZXNzLnYxLlF1b3RlLkxpbmVSBWxpbmVzEjQKCm1lZGlj
+                YXRpb24YAiABKAsyFC5tZWRleHByZXNzLnYxLk1vbmV5UgptZWRpY2F0aW9uEjAKCGRpc2NvdW50GAMgASgLMhQubWVkZXhwcmVz
+                cy52MS5Nb25leVIIZGlzY291bnQSMAoIZGVsaXZlcnkYBCABKAsyFC5tZWRleHByZXNzLnYxLk1vbmV5UghkZWxpdmVyeRIqCgV0
+                b3RhbBgFIAEoCzIULm1lZGV4cHJlc3MudjEuTW9uZXlSBXRvdGFsEiMKDWRpc2NvdW50X2NvZGUYBiABKAlSDGRpc2NvdW50Q29k
+                ZRrUAQoETGluZRIyCgRraW5kGAEgASgOMh4ubWVkZXhwcmVzcy52MS5RdW90ZS5MaW5lLktpbmRSBGtpbmQSIAoLZGVzY3JpcHRp
+                b24YAiABKAlSC2Rlc2NyaXB0aW9uEiwKBmFtb3VudBgDIAEoCzIULm1lZGV4cHJlc3MudjEuTW9uZXlSBmFtb3VudCJICgRLaW5k
+                EhQKEEtJTkRfVU5TUEVDSUZJRUQQABIOCgpNRURJQ0FUSU9OEAESDAoIRElTQ09VTlQQAhIMCghERUxJVkVSWRADIsYCCg9DaGVj
+                a291dFJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEicKD2NvbnN1bHRhdGlvbl9pZBgCIAEoCVIOY29uc3Vs
+                dGF0aW9uSWQSHQoKcHJvZHVjdF9pZBgDIAEoCVIJcHJvZHVjdElkEiwKEmRlbGl2ZXJ5X29wdGlvbl9pZBgEIAEoCVIQZGVsaXZl
+                cnlPcHRpb25JZBJHChBkZWxpdmVyeV9hZGRyZXNzGAUgASgLMhwubWVkZXhwcmVzcy52MS5Qb3N0YWxBZGRyZXNzUg9kZWxpdmVy
+                eUFkZHJlc3MSIwoNZGlzY291bnRfY29kZRgGIAEoCVIMZGlzY291bnRDb2RlEjAKFHBheW1lbnRfbWV0aG9kX3Rva2VuGAcgASgJ
+                UhJwYXltZW50TWV0aG9kVG9rZW4iLAoPR2V0T3JkZXJSZXF1ZXN0EhkKCG9yZGVyX2lkGAEgASgJUgdvcmRlcklkIk8KEUxpc3RP
+                cmRlcnNSZXF1ZXN0EhsKCXBhZ2Vfc2l6ZRgBIAEoBVIIcGFnZVNpemUSHQoKcGFnZV90b2tlbhgCIAEoCVIJcGFnZVRva2VuImoK
+                Ekxpc3RPcmRlcnNSZXNwb25zZRIsCgZvcmRlcnMYASADKAsyFC5tZWRleHByZXNzLnYxLk9yZGVyUgZvcmRlcnMSJgoPbmV4dF9w
+                YWdlX3Rva2VuGAIgASgJUg1uZXh0UGFnZVRva2VuImYKEkNhbmNlbE9yZGVyUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUgly
+                ZXF1ZXN0SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSFgoGcmVhc29uGAMgASgJUgZyZWFzb24iLgoRV2F0Y2hPcmRlclJl
+                cXVlc3QSGQoIb3JkZXJfaWQYASABKAlSB29yZGVySWQimAEKC09yZGVyVXBkYXRlEioKBW9yZGVyGAEgASgLMhQubWVkZXhwcmVz
+                cy52MS5PcmRlclIFb3JkZXISIwoNZnJvbV9zbmFwc2hvdBgCIAEoCFIMZnJvbVNuYXBzaG90EjgKBmNoYW5nZRgDIAEoCzIgLm1l
+                ZGV4cHJlc3MudjEuT3JkZXJTdGF0dXNDaGFuZ2VSBmNoYW5nZSKDAQoVU3VibWl0RmVlZGJhY2tSZXF1ZXN0Eh0KCnJlcXVlc3Rf
+                aWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIWCgZyYXRpbmcYAyABKAVSBnJhdGluZxIYCgdj
+                b21tZW50GAQgASgJUgdjb21tZW50IpYBCghGZWVkYmFjaxIZCghvcmRlcl9pZBgBIAEoCVIHb3JkZXJJZBIWCgZyYXRpbmcYAiAB
+                KAVSBnJhdGluZxIYCgdjb21tZW50GAMgASgJUgdjb21tZW50Ej0KDHN1Ym1pdHRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1
+                Zi5UaW1lc3RhbXBSC3N1Ym1pdHRlZEF0Im8KGVByb3ZpZGVJbmZvcm1hdGlvblJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJ
+                cmVxdWVzdElkEhkKCG9yZGVyX2lkGAIgASgJUgdvcmRlcklkEhgKB21lc3NhZ2UYAyABKAlSB21lc3NhZ2Ui9QUKBU9yZGVyEg4K
+                AmlkGAEgASgJUgJpZBInCg9jb25zdWx0YXRpb25faWQYAiABKAlSDmNvbnN1bHRhdGlvbklkEiEKDHRyZWF0bWVudF9pZBgDIAEo
+                CVILdHJlYXRtZW50SWQSMgoGc3RhdHVzGAQgASgOMhoubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c1IGc3RhdHVzEkMKDnBheW1l
+                bnRfc3RhdHVzGAUgASgOMhwubWVkZXhwcmVzcy52MS5QYXltZW50U3RhdHVzUg1wYXltZW50U3RhdHVzEiwKBGl0ZW0YBiABKAsy
+                GC5tZWRleHByZXNzLnYxLk9yZGVySXRlbVIEaXRlbRIsChJkZWxpdmVyeV9vcHRpb25faWQYByABKAlSEGRlbGl2ZXJ5T3B0aW9u
+                SWQSRwoQZGVsaXZlcnlfYWRkcmVzcxgIIAEoCzIcLm1lZGV4cHJlc3MudjEuUG9zdGFsQWRkcmVzc1IPZGVsaXZlcnlBZGRyZXNz
+                EioKBXByaWNlGAkgASgLMhQubWVkZXhwcmVzcy52MS5RdW90ZVIFcHJpY2USOQoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5w
+                cm90b2J1Zi5UaW1lc3RhbXBSCWNyZWF0ZWRBdBI6CgdoaXN0b3J5GAsgAygLMiAubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c0No
+                YW5nZVIHaGlzdG9yeRI3CghtZXNzYWdlcxgMIAMoCzIbLm1lZGV4cHJlc3MudjEuT3JkZXJNZXNzYWdlUghtZXNzYWdlcxInCg90
+                cmFja2luZ19udW1iZXIYDSABKAlSDnRyYWNraW5nTnVtYmVyEiEKDHRyYWNraW5nX3VybBgOIAEoCVILdHJhY2tpbmdVcmwSSgoS
+                ZXN0aW1hdGVkX2RlbGl2ZXJ5GA8gASgLMhsubWVkZXhwcmVzcy52MS5DYWxlbmRhckRhdGVSEWVzdGltYXRlZERlbGl2ZXJ5IqEB
+                CgxPcmRlck1lc3NhZ2USNAoLYXV0aG9yX3JvbGUYASABKA4yEy5tZWRleHByZXNzLnYxLlJvbGVSCmF1dGhvclJvbGUSGwoJYXV0
+                aG9yX2lkGAIgASgJUghhdXRob3JJZBISCgR0ZXh0GAMgASgJUgR0ZXh0EioKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRp
+                bWVzdGFtcFICYXQi2gEKCU9yZGVySXRlbRIdCgpwcm9kdWN0X2lkGAEgASgJUglwcm9kdWN0SWQSJwoPbWVkaWNhdGlvbl9uYW1l
+                GAIgASgJUg5tZWRpY2F0aW9uTmFtZRIaCghzdHJlbmd0aBgDIAEoCVIIc3RyZW5ndGgSKQoQcGFja19kZXNjcmlwdGlvbhgEIAEo
+                CVIPcGFja0Rlc2NyaXB0aW9uEhoKCHF1YW50aXR5GAUgASgFUghxdWFudGl0eRIiCgxyZWZyaWdlcmF0ZWQYBiABKAhSDHJlZnJp
+                Z2VyYXRlZCKLAQoRT3JkZXJTdGF0dXNDaGFuZ2USMgoGc3RhdHVzGAEgASgOMhoubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c1IG
+                c3RhdHVzEioKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFICYXQSFgoGcmVhc29uGAMgASgJUgZyZWFzb24y
+                rAUKDE9yZGVyU2VydmljZRJJCghHZXRRdW90ZRIeLm1lZGV4cHJlc3MudjEuR2V0UXVvdGVSZXF1ZXN0GhQubWVkZXhwcmVzcy52
+                MS5RdW90ZSIHirUYAwoBARJJCghDaGVja291dBIeLm1lZGV4cHJlc3MudjEuQ2hlY2tvdXRSZXF1ZXN0GhQubWVkZXhwcmVzcy52
+                MS5PcmRlciIHirUYAwoBARJJCghHZXRPcmRlchIeLm1lZGV4cHJlc3MudjEuR2V0T3JkZXJSZXF1ZXN0GhQubWVkZXhwcmVzcy52
+                MS5PcmRlciIHirUYAwoBARJaCgpMaXN0T3JkZXJzEiAubWVkZXhwcmVzcy52MS5MaXN0T3JkZXJzUmVxdWVzdBohLm1lZGV4cHJl
+                c3MudjEuTGlzdE9yZGVyc1Jlc3BvbnNlIgeKtRgDCgEBEk8KC0NhbmNlbE9yZGVyEiEubWVkZXhwcmVzcy52MS5DYW5jZWxPcmRl
+                clJlcXVlc3QaFC5tZWRleHByZXNzLnYxLk9yZGVyIgeKtRgDCgEBElUKCldhdGNoT3JkZXISIC5tZWRleHByZXNzLnYxLldhdGNo
+                T3JkZXJSZXF1ZXN0GhoubWVkZXhwcmVzcy52MS5PcmRlclVwZGF0ZSIHirUYAwoBATABElgKDlN1Ym1pdEZlZWRiYWNrEiQubWVk
+                ZXhwcmVzcy52MS5TdWJtaXRGZWVkYmFja1JlcXVlc3QaFy5tZWRleHByZXNzLnYxLkZlZWRiYWNrIgeKtRgDCgEBEl0KElByb3Zp
+                ZGVJbmZvcm1hdGlvbhIoLm1lZGV4cHJlc3MudjEuUHJvdmlkZUluZm9ybWF0aW9uUmVxdWVzdBoULm1lZGV4cHJlc3MudjEuT3Jk
+                ZXIiB4q1GAMKAQFiBnByb3RvMw==
+                """),
+            EmbeddedFileDescriptor(
+                name: "medexpress/v1/admin.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto", "medexpress/v1/order.proto"],
                 base64SerializedProto: """
                 ChltZWRleHByZXNzL3YxL2FkbWluLnByb3RvEg1tZWRleHByZXNzLnYxGh9nb29nbGUvcHJvdG9idWYvdGltZXN0YW1wLnByb3Rv
-                GhptZWRleHByZXNzL3YxL2NvbW1vbi5wcm90bxobbWVkZXhwcmVzcy92MS9vcHRpb25zLnByb3RvIpwBChRRdWVyeUF1ZGl0TG9n
-                UmVxdWVzdBIaCghyZXNvdXJjZRgBIAEoCVIIcmVzb3VyY2USFAoFYWN0b3IYAiABKAlSBWFjdG9yEhYKBmFjdGlvbhgDIAEoCVIG
-                YWN0aW9uEhsKCXBhZ2Vfc2l6ZRgEIAEoBVIIcGFnZVNpemUSHQoKcGFnZV90b2tlbhgFIAEoCVIJcGFnZVRva2VuItwCCgpBdWRp
-                dEVudHJ5EhoKCHNlcXVlbmNlGAEgASgDUghzZXF1ZW5jZRIqCgJhdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBS
-                AmF0EhQKBWFjdG9yGAMgASgJUgVhY3RvchInCgRyb2xlGAQgASgOMhMubWVkZXhwcmVzcy52MS5Sb2xlUgRyb2xlEjUKFmNlcnRp
-                ZmljYXRlX3RodW1icHJpbnQYBSABKAlSFWNlcnRpZmljYXRlVGh1bWJwcmludBIWCgZtZXRob2QYBiABKAlSBm1ldGhvZBIaCghy
-                ZXNvdXJjZRgHIAEoCVIIcmVzb3VyY2USFgoGYWN0aW9uGAggASgJUgZhY3Rpb24SGAoHb3V0Y29tZRgJIAEoCVIHb3V0Y29tZRIW
-                CgZkZXRhaWwYCiABKAlSBmRldGFpbBISCgRoYXNoGAsgASgJUgRoYXNoInQKFVF1ZXJ5QXVkaXRMb2dSZXNwb25zZRIzCgdlbnRy
-                aWVzGAEgAygLMhkubWVkZXhwcmVzcy52MS5BdWRpdEVudHJ5UgdlbnRyaWVzEiYKD25leHRfcGFnZV90b2tlbhgCIAEoCVINbmV4
-                dFBhZ2VUb2tlbiIXChVWZXJpZnlBdWRpdExvZ1JlcXVlc3QiiwEKFlZlcmlmeUF1ZGl0TG9nUmVzcG9uc2USFgoGaW50YWN0GAEg
-                ASgIUgZpbnRhY3QSGAoHZW50cmllcxgCIAEoA1IHZW50cmllcxInCg9icm9rZW5fc2VxdWVuY2UYAyABKANSDmJyb2tlblNlcXVl
-                bmNlEhYKBnJlYXNvbhgEIAEoCVIGcmVhc29uMtsBCgxBZG1pblNlcnZpY2USYwoNUXVlcnlBdWRpdExvZxIjLm1lZGV4cHJlc3Mu
-                djEuUXVlcnlBdWRpdExvZ1JlcXVlc3QaJC5tZWRleHByZXNzLnYxLlF1ZXJ5QXVkaXRMb2dSZXNwb25zZSIHirUYAwoBAhJmCg5W
-                ZXJpZnlBdWRpdExvZxIkLm1lZGV4cHJlc3MudjEuVmVyaWZ5QXVkaXRMb2dSZXF1ZXN0GiUubWVkZXhwcmVzcy52MS5WZXJpZnlB
-                dWRpdExvZ1Jlc3BvbnNlIgeKtRgDCgECYgZwcm90bzM=
+                GhptZWRleHByZXNzL3YxL2NvbW1vbi5wcm90bxobbWVkZXhwcmVzcy92MS9vcHRpb25zLnByb3RvGhltZWRleHByZXNzL3YxL29y
+                ZGVyLnByb3RvIpwBChRRdWVyeUF1ZGl0TG9nUmVxdWVzdBIaCghyZXNvdXJjZRgBIAEoCVIIcmVzb3VyY2USFAoFYWN0b3IYAiAB
+                KAlSBWFjdG9yEhYKBmFjdGlvbhgDIAEoCVIGYWN0aW9uEhsKCXBhZ2Vfc2l6ZRgEIAEoBVIIcGFnZVNpemUSHQoKcGFnZV90b2tl
+                bhgFIAEoCVIJcGFnZVRva2VuItwCCgpBdWRpdEVudHJ5EhoKCHNlcXVlbmNlGAEgASgDUghzZXF1ZW5jZRIqCgJhdBgCIAEoCzIa
+                Lmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSAmF0EhQKBWFjdG9yGAMgASgJUgVhY3RvchInCgRyb2xlGAQgASgOMhMubWVkZXhw
+                cmVzcy52MS5Sb2xlUgRyb2xlEjUKFmNlcnRpZmljYXRlX3RodW1icHJpbnQYBSABKAlSFWNlcnRpZmljYXRlVGh1bWJwcmludBIW
+                CgZtZXRob2QYBiABKAlSBm1ldGhvZBIaCghyZXNvdXJjZRgHIAEoCVIIcmVzb3VyY2USFgoGYWN0aW9uGAggASgJUgZhY3Rpb24S
+                GAoHb3V0Y29tZRgJIAEoCVIHb3V0Y29tZRIWCgZkZXRhaWwYCiABKAlSBmRldGFpbBISCgRoYXNoGAsgASgJUgRoYXNoInQKFVF1
+                ZXJ5QXVkaXRMb2dSZXNwb25zZRIzCgdlbnRyaWVzGAEgAygLMhkubWVkZXhwcmVzcy52MS5BdWRpdEVudHJ5UgdlbnRyaWVzEiYK
+                D25leHRfcGFnZV90b2tlbhgCIAEoCVINbmV4dFBhZ2VUb2tlbiIXChVWZXJpZnlBdWRpdExvZ1JlcXVlc3QiiwEKFlZlcmlmeUF1
+                ZGl0TG9nUmVzcG9uc2USFgoGaW50YWN0GAEgASgIUgZpbnRhY3QSGAoHZW50cmllcxgCIAEoA1IHZW50cmllcxInCg9icm9rZW5f
+                c2VxdWVuY2UYAyABKANSDmJyb2tlblNlcXVlbmNlEhYKBnJlYXNvbhgEIAEoCVIGcmVhc29uIhQKEldhdGNoT3JkZXJzUmVxdWVz
+                dCKRAQoPRGFzaGJvYXJkVXBkYXRlEj4KCHNuYXBzaG90GAEgASgLMiAubWVkZXhwcmVzcy52MS5EYXNoYm9hcmRTbmFwc2hvdEgA
+                UghzbmFwc2hvdBI0CgZjaGFuZ2UYAiABKAsyGi5tZWRleHByZXNzLnYxLk9yZGVyQ2hhbmdlSABSBmNoYW5nZUIICgZ1cGRhdGUi
+                4QEKEURhc2hib2FyZFNuYXBzaG90EjIKBmNvdW50cxgBIAMoCzIaLm1lZGV4cHJlc3MudjEuU3RhdHVzQ291bnRSBmNvdW50cxI1
+                CgdmbGFnZ2VkGAIgAygLMhsubWVkZXhwcmVzcy52MS5PcmRlclN1bW1hcnlSB2ZsYWdnZWQSNQoHb3ZlcmR1ZRgDIAMoCzIbLm1l
+                ZGV4cHJlc3MudjEuT3JkZXJTdW1tYXJ5UgdvdmVyZHVlEioKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIC
+                YXQiVwoLU3RhdHVzQ291bnQSMgoGc3RhdHVzGAEgASgOMhoubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c1IGc3RhdHVzEhQKBWNv
+                dW50GAIgASgDUgVjb3VudCLEAwoMT3JkZXJTdW1tYXJ5EhkKCG9yZGVyX2lkGAEgASgJUgdvcmRlcklkEh8KC2N1c3RvbWVyX2lk
+                GAIgASgJUgpjdXN0b21lcklkEiEKDHRyZWF0bWVudF9pZBgDIAEoCVILdHJlYXRtZW50SWQSHQoKcHJvZHVjdF9pZBgEIAEoCVIJ
+                cHJvZHVjdElkEjIKBnN0YXR1cxgFIAEoDjIaLm1lZGV4cHJlc3MudjEuT3JkZXJTdGF0dXNSBnN0YXR1cxJDCg5wYXltZW50X3N0
+                YXR1cxgGIAEoDjIcLm1lZGV4cHJlc3MudjEuUGF5bWVudFN0YXR1c1INcGF5bWVudFN0YXR1cxIqCgV0b3RhbBgHIAEoCzIULm1l
+                ZGV4cHJlc3MudjEuTW9uZXlSBXRvdGFsEh0KCmZsYWdfY291bnQYCCABKAVSCWZsYWdDb3VudBI3CglwbGFjZWRfYXQYCSABKAsy
+                Gi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUghwbGFjZWRBdBI5Cgp1cGRhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVm
+                LlRpbWVzdGFtcFIJdXBkYXRlZEF0IpoBCgtPcmRlckNoYW5nZRIxCgVvcmRlchgBIAEoCzIbLm1lZGV4cHJlc3MudjEuT3JkZXJT
+                dW1tYXJ5UgVvcmRlchIWCgZhY3Rpb24YAiABKAlSBmFjdGlvbhIUCgVhY3RvchgDIAEoCVIFYWN0b3ISKgoCYXQYBCABKAsyGi5n
+                b29nbGUucHJvdG9idWYuVGltZXN0YW1wUgJhdCLQAgoWQWRtaW5MaXN0T3JkZXJzUmVxdWVzdBI2CghzdGF0dXNlcxgBIAMoDjIa
+                Lm1lZGV4cHJlc3MudjEuT3JkZXJTdGF0dXNSCHN0YXR1c2VzEiEKDHRyZWF0bWVudF9pZBgCIAEoCVILdHJlYXRtZW50SWQSOwoL
+                cGxhY2VkX2Zyb20YAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUgpwbGFjZWRGcm9tEj8KDXBsYWNlZF9iZWZvcmUY
+                BCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUgxwbGFjZWRCZWZvcmUSIQoMZmxhZ2dlZF9vbmx5GAUgASgIUgtmbGFn
+                Z2VkT25seRIbCglwYWdlX3NpemUYBiABKAVSCHBhZ2VTaXplEh0KCnBhZ2VfdG9rZW4YByABKAlSCXBhZ2VUb2tlbiJ2ChdBZG1p
+                bkxpc3RPcmRlcnNSZXNwb25zZRIzCgZvcmRlcnMYASADKAsyGy5tZWRleHByZXNzLnYxLk9yZGVyU3VtbWFyeVIGb3JkZXJzEiYK
+                D25leHRfcGFnZV90b2tlbhgCIAEoCVINbmV4dFBhZ2VUb2tlbiIyChVHZXRPcmRlckRldGFpbFJlcXVlc3QSGQoIb3JkZXJfaWQY
+                ASABKAlSB29yZGVySWQiyAIKC09yZGVyRGV0YWlsEioKBW9yZGVyGAEgASgLMhQubWVkZXhwcmVzcy52MS5PcmRlclIFb3JkZXIS
+                NQoHc3VtbWFyeRgCIAEoCzIbLm1lZGV4cHJlc3MudjEuT3JkZXJTdW1tYXJ5UgdzdW1tYXJ5EiMKDWN1c3RvbWVyX25hbWUYAyAB
+                KAlSDGN1c3RvbWVyTmFtZRIlCg5jdXN0b21lcl9lbWFpbBgEIAEoCVINY3VzdG9tZXJFbWFpbBIlCg5jdXN0b21lcl9waG9uZRgF
+                IAEoCVINY3VzdG9tZXJQaG9uZRInCg9wcmVzY3JpcHRpb25faWQYBiABKAlSDnByZXNjcmlwdGlvbklkEjoKC2F1ZGl0X3RyYWls
+                GAcgAygLMhkubWVkZXhwcmVzcy52MS5BdWRpdEVudHJ5UgphdWRpdFRyYWlsInYKEEdldFJlcG9ydFJlcXVlc3QSLgoEZnJvbRgB
+                IAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSBGZyb20SMgoGYmVmb3JlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRp
+                bWVzdGFtcFIGYmVmb3JlItgCCgZSZXBvcnQSLgoEZnJvbRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSBGZyb20S
+                MgoGYmVmb3JlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIGYmVmb3JlEjUKB3ZvbHVtZXMYAyABKAsyGy5tZWRl
+                eHByZXNzLnYxLk9yZGVyVm9sdW1lc1IHdm9sdW1lcxI+CghkZWxpdmVyeRgEIAEoCzIiLm1lZGV4cHJlc3MudjEuRGVsaXZlcnlQ
+                ZXJmb3JtYW5jZVIIZGVsaXZlcnkSOgoIZmVlZGJhY2sYBSABKAsyHi5tZWRleHByZXNzLnYxLkZlZWRiYWNrU3VtbWFyeVIIZmVl
+                ZGJhY2sSNwoHc3VwcG9ydBgGIAEoCzIdLm1lZGV4cHJlc3MudjEuU3VwcG9ydFN1bW1hcnlSB3N1cHBvcnQi4QMKDE9yZGVyVm9s
+                dW1lcxIWCgZvcmRlcnMYASABKANSBm9yZGVycxI9CgZieV9kYXkYAiADKAsyJi5tZWRleHByZXNzLnYxLk9yZGVyVm9sdW1lcy5C
+                eURheUVudHJ5UgVieURheRJPCgxieV90cmVhdG1lbnQYAyADKAsyLC5tZWRleHByZXNzLnYxLk9yZGVyVm9sdW1lcy5CeVRyZWF0
+                bWVudEVudHJ5UgtieVRyZWF0bWVudBJGCglieV9zdGF0dXMYBCADKAsyKS5tZWRleHByZXNzLnYxLk9yZGVyVm9sdW1lcy5CeVN0
+                YXR1c0VudHJ5UghieVN0YXR1cxIqCgV2YWx1ZRgFIAEoCzIULm1lZGV4cHJlc3MudjEuTW9uZXlSBXZhbHVlGjgKCkJ5RGF5RW50
+                cnkSEAoDa2V5GAEgASgJUgNrZXkSFAoFdmFsdWUYAiABKANSBXZhbHVlOgI4ARo+ChBCeVRyZWF0bWVudEVudHJ5EhAKA2tleRgB
+                IAEoCVIDa2V5EhQKBXZhbHVlGAIgASgDUgV2YWx1ZToCOAEaOwoNQnlTdGF0dXNFbnRyeRIQCgNrZXkYASABKAlSA2tleRIUCgV2
+                YWx1ZRgCIAEoA1IFdmFsdWU6AjgBItYCChNEZWxpdmVyeVBlcmZvcm1hbmNlEh4KCmRpc3BhdGNoZWQYASABKANSCmRpc3BhdGNo
+                ZWQSHAoJZGVsaXZlcmVkGAIgASgDUglkZWxpdmVyZWQSKwoRZmFpbGVkX2RlbGl2ZXJpZXMYAyABKANSEGZhaWxlZERlbGl2ZXJp
+                ZXMSSAohbWVkaWFuX2hvdXJzX2FwcHJvdmFsX3RvX2Rpc3BhdGNoGAQgASgBUh1tZWRpYW5Ib3Vyc0FwcHJvdmFsVG9EaXNwYXRj
+                aBJICiFtZWRpYW5faG91cnNfZGlzcGF0Y2hfdG9fZGVsaXZlcnkYBSABKAFSHW1lZGlhbkhvdXJzRGlzcGF0Y2hUb0RlbGl2ZXJ5
+                EkAKCmJ5X3NlcnZpY2UYBiADKAsyIS5tZWRleHByZXNzLnYxLlNlcnZpY2VQZXJmb3JtYW5jZVIJYnlTZXJ2aWNlInkKElNlcnZp
+                Y2VQZXJmb3JtYW5jZRIhCgxzZXJ2aWNlX2NvZGUYASABKAlSC3NlcnZpY2VDb2RlEhwKCWRlbGl2ZXJlZBgCIAEoA1IJZGVsaXZl
+                cmVkEiIKDW5leHRfZGF5X3JhdGUYAyABKAFSC25leHREYXlSYXRlIt4BCg9GZWVkYmFja1N1bW1hcnkSHAoJcmVzcG9uc2VzGAEg
+                ASgDUglyZXNwb25zZXMSJQoOYXZlcmFnZV9yYXRpbmcYAiABKAFSDWF2ZXJhZ2VSYXRpbmcSSQoJYnlfcmF0aW5nGAMgAygLMiwu
+                bWVkZXhwcmVzcy52MS5GZWVkYmFja1N1bW1hcnkuQnlSYXRpbmdFbnRyeVIIYnlSYXRpbmcaOwoNQnlSYXRpbmdFbnRyeRIQCgNr
+                ZXkYASABKAVSA2tleRIUCgV2YWx1ZRgCIAEoA1IFdmFsdWU6AjgBIuMBCg5TdXBwb3J0U3VtbWFyeRIlCg50aWNrZXRzX29wZW5l
+                ZBgBIAEoA1INdGlja2V0c09wZW5lZBIpChB0aWNrZXRzX3Jlc29sdmVkGAIgASgDUg90aWNrZXRzUmVzb2x2ZWQSQgoebWVkaWFu
+                X2hvdXJzX3RvX2ZpcnN0X3Jlc3BvbnNlGAMgASgBUhptZWRpYW5Ib3Vyc1RvRmlyc3RSZXNwb25zZRI7ChptZWRpYW5faG91cnNf
+                dG9fcmVzb2x1dGlvbhgEIAEoAVIXbWVkaWFuSG91cnNUb1Jlc29sdXRpb24igwEKHUV4cG9ydENvbXBsaWFuY2VSZXBvcnRSZXF1
+                ZXN0Ei4KBGZyb20YASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUgRmcm9tEjIKBmJlZm9yZRgCIAEoCzIaLmdvb2ds
+                ZS5wcm90b2J1Zi5UaW1lc3RhbXBSBmJlZm9yZSIcCgZDc3ZSb3cSEgoEbGluZRgBIAEoCVIEbGluZTKzBQoMQWRtaW5TZXJ2aWNl
+                ElsKC1dhdGNoT3JkZXJzEiEubWVkZXhwcmVzcy52MS5XYXRjaE9yZGVyc1JlcXVlc3QaHi5tZWRleHByZXNzLnYxLkRhc2hib2Fy
+                ZFVwZGF0ZSIHirUYAwoBAjABEmQKCkxpc3RPcmRlcnMSJS5tZWRleHByZXNzLnYxLkFkbWluTGlzdE9yZGVyc1JlcXVlc3QaJi5t
+                ZWRleHByZXNzLnYxLkFkbWluTGlzdE9yZGVyc1Jlc3BvbnNlIgeKtRgDCgECElsKDkdldE9yZGVyRGV0YWlsEiQubWVkZXhwcmVz
+                cy52MS5HZXRPcmRlckRldGFpbFJlcXVlc3QaGi5tZWRleHByZXNzLnYxLk9yZGVyRGV0YWlsIgeKtRgDCgECEkwKCUdldFJlcG9y
+                dBIfLm1lZGV4cHJlc3MudjEuR2V0UmVwb3J0UmVxdWVzdBoVLm1lZGV4cHJlc3MudjEuUmVwb3J0IgeKtRgDCgECEmgKFkV4cG9y
+                dENvbXBsaWFuY2VSZXBvcnQSLC5tZWRleHByZXNzLnYxLkV4cG9ydENvbXBsaWFuY2VSZXBvcnRSZXF1ZXN0GhUubWVkZXhwcmVz
+                cy52MS5Dc3ZSb3ciB4q1GAMKAQIwARJjCg1RdWVyeUF1ZGl0TG9nEiMubWVkZXhwcmVzcy52MS5RdWVyeUF1ZGl0TG9nUmVxdWVz
+                dBokLm1lZGV4cHJlc3MudjEuUXVlcnlBdWRpdExvZ1Jlc3BvbnNlIgeKtRgDCgECEmYKDlZlcmlmeUF1ZGl0TG9nEiQubWVkZXhw
+                cmVzcy52MS5WZXJpZnlBdWRpdExvZ1JlcXVlc3QaJS5tZWRleHByZXNzLnYxLlZlcmlmeUF1ZGl0TG9nUmVzcG9uc2UiB4q1GAMK
+                AQJiBnByb3RvMw==
                 """),
             EmbeddedFileDescriptor(
                 name: "medexpress/v1/auth.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
@@ -548,65 +667,6 @@ public enum EmbeddedDescriptors {
                 c3MudjEuR2V0U2hpcG1lbnRSZXF1ZXN0Gh4ubWVkZXhwcmVzcy52MS5Db3VyaWVyU2hpcG1lbnQiB4q1GAMKAQZiBnByb3RvMw==
                 """),
             EmbeddedFileDescriptor(
-                name: "medexpress/v1/order.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
-                base64SerializedProto: """
-                ChltZWRleHByZXNzL3YxL29yZGVyLnByb3RvEg1tZWRleHByZXNzLnYxGh9nb29nbGUvcHJvdG9idWYvdGltZXN0YW1wLnByb3Rv
-                GhptZWRleHByZXNzL3YxL2NvbW1vbi5wcm90bxobbWVkZXhwcmVzcy92MS9vcHRpb25zLnByb3RvIqwBCg9HZXRRdW90ZVJlcXVl
-                c3QSJwoPY29uc3VsdGF0aW9uX2lkGAEgASgJUg5jb25zdWx0YXRpb25JZBIdCgpwcm9kdWN0X2lkGAIgASgJUglwcm9kdWN0SWQS
-                LAoSZGVsaXZlcnlfb3B0aW9uX2lkGAMgASgJUhBkZWxpdmVyeU9wdGlvbklkEiMKDWRpc2NvdW50X2NvZGUYBCABKAlSDGRpc2Nv
-                dW50Q29kZSL6AwoFUXVvdGUSLwoFbGluZXMYASADKAsyGS5tZWRleHByZXNzLnYxLlF1b3RlLkxpbmVSBWxpbmVzEjQKCm1lZGlj
-                YXRpb24YAiABKAsyFC5tZWRleHByZXNzLnYxLk1vbmV5UgptZWRpY2F0aW9uEjAKCGRpc2NvdW50GAMgASgLMhQubWVkZXhwcmVz
-                cy52MS5Nb25leVIIZGlzY291bnQSMAoIZGVsaXZlcnkYBCABKAsyFC5tZWRleHByZXNzLnYxLk1vbmV5UghkZWxpdmVyeRIqCgV0
-                b3RhbBgFIAEoCzIULm1lZGV4cHJlc3MudjEuTW9uZXlSBXRvdGFsEiMKDWRpc2NvdW50X2NvZGUYBiABKAlSDGRpc2NvdW50Q29k
-                ZRrUAQoETGluZRIyCgRraW5kGAEgASgOMh4ubWVkZXhwcmVzcy52MS5RdW90ZS5MaW5lLktpbmRSBGtpbmQSIAoLZGVzY3JpcHRp
-                b24YAiABKAlSC2Rlc2NyaXB0aW9uEiwKBmFtb3VudBgDIAEoCzIULm1lZGV4cHJlc3MudjEuTW9uZXlSBmFtb3VudCJICgRLaW5k
-                EhQKEEtJTkRfVU5TUEVDSUZJRUQQABIOCgpNRURJQ0FUSU9OEAESDAoIRElTQ09VTlQQAhIMCghERUxJVkVSWRADIsYCCg9DaGVj
-                a291dFJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEicKD2NvbnN1bHRhdGlvbl9pZBgCIAEoCVIOY29uc3Vs
-                dGF0aW9uSWQSHQoKcHJvZHVjdF9pZBgDIAEoCVIJcHJvZHVjdElkEiwKEmRlbGl2ZXJ5X29wdGlvbl9pZBgEIAEoCVIQZGVsaXZl
-                cnlPcHRpb25JZBJHChBkZWxpdmVyeV9hZGRyZXNzGAUgASgLMhwubWVkZXhwcmVzcy52MS5Qb3N0YWxBZGRyZXNzUg9kZWxpdmVy
-                eUFkZHJlc3MSIwoNZGlzY291bnRfY29kZRgGIAEoCVIMZGlzY291bnRDb2RlEjAKFHBheW1lbnRfbWV0aG9kX3Rva2VuGAcgASgJ
-                UhJwYXltZW50TWV0aG9kVG9rZW4iLAoPR2V0T3JkZXJSZXF1ZXN0EhkKCG9yZGVyX2lkGAEgASgJUgdvcmRlcklkIk8KEUxpc3RP
-                cmRlcnNSZXF1ZXN0EhsKCXBhZ2Vfc2l6ZRgBIAEoBVIIcGFnZVNpemUSHQoKcGFnZV90b2tlbhgCIAEoCVIJcGFnZVRva2VuImoK
-                Ekxpc3RPcmRlcnNSZXNwb25zZRIsCgZvcmRlcnMYASADKAsyFC5tZWRleHByZXNzLnYxLk9yZGVyUgZvcmRlcnMSJgoPbmV4dF9w
-                YWdlX3Rva2VuGAIgASgJUg1uZXh0UGFnZVRva2VuImYKEkNhbmNlbE9yZGVyUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUgly
-                ZXF1ZXN0SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSFgoGcmVhc29uGAMgASgJUgZyZWFzb24iLgoRV2F0Y2hPcmRlclJl
-                cXVlc3QSGQoIb3JkZXJfaWQYASABKAlSB29yZGVySWQimAEKC09yZGVyVXBkYXRlEioKBW9yZGVyGAEgASgLMhQubWVkZXhwcmVz
-                cy52MS5PcmRlclIFb3JkZXISIwoNZnJvbV9zbmFwc2hvdBgCIAEoCFIMZnJvbVNuYXBzaG90EjgKBmNoYW5nZRgDIAEoCzIgLm1l
-                ZGV4cHJlc3MudjEuT3JkZXJTdGF0dXNDaGFuZ2VSBmNoYW5nZSKDAQoVU3VibWl0RmVlZGJhY2tSZXF1ZXN0Eh0KCnJlcXVlc3Rf
-                aWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIWCgZyYXRpbmcYAyABKAVSBnJhdGluZxIYCgdj
-                b21tZW50GAQgASgJUgdjb21tZW50IpYBCghGZWVkYmFjaxIZCghvcmRlcl9pZBgBIAEoCVIHb3JkZXJJZBIWCgZyYXRpbmcYAiAB
-                KAVSBnJhdGluZxIYCgdjb21tZW50GAMgASgJUgdjb21tZW50Ej0KDHN1Ym1pdHRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1
-                Zi5UaW1lc3RhbXBSC3N1Ym1pdHRlZEF0Im8KGVByb3ZpZGVJbmZvcm1hdGlvblJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJ
-                cmVxdWVzdElkEhkKCG9yZGVyX2lkGAIgASgJUgdvcmRlcklkEhgKB21lc3NhZ2UYAyABKAlSB21lc3NhZ2Ui9QUKBU9yZGVyEg4K
-                AmlkGAEgASgJUgJpZBInCg9jb25zdWx0YXRpb25faWQYAiABKAlSDmNvbnN1bHRhdGlvbklkEiEKDHRyZWF0bWVudF9pZBgDIAEo
-                CVILdHJlYXRtZW50SWQSMgoGc3RhdHVzGAQgASgOMhoubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c1IGc3RhdHVzEkMKDnBheW1l
-                bnRfc3RhdHVzGAUgASgOMhwubWVkZXhwcmVzcy52MS5QYXltZW50U3RhdHVzUg1wYXltZW50U3RhdHVzEiwKBGl0ZW0YBiABKAsy
-                GC5tZWRleHByZXNzLnYxLk9yZGVySXRlbVIEaXRlbRIsChJkZWxpdmVyeV9vcHRpb25faWQYByABKAlSEGRlbGl2ZXJ5T3B0aW9u
-                SWQSRwoQZGVsaXZlcnlfYWRkcmVzcxgIIAEoCzIcLm1lZGV4cHJlc3MudjEuUG9zdGFsQWRkcmVzc1IPZGVsaXZlcnlBZGRyZXNz
-                EioKBXByaWNlGAkgASgLMhQubWVkZXhwcmVzcy52MS5RdW90ZVIFcHJpY2USOQoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5w
-                cm90b2J1Zi5UaW1lc3RhbXBSCWNyZWF0ZWRBdBI6CgdoaXN0b3J5GAsgAygLMiAubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c0No
-                YW5nZVIHaGlzdG9yeRI3CghtZXNzYWdlcxgMIAMoCzIbLm1lZGV4cHJlc3MudjEuT3JkZXJNZXNzYWdlUghtZXNzYWdlcxInCg90
-                cmFja2luZ19udW1iZXIYDSABKAlSDnRyYWNraW5nTnVtYmVyEiEKDHRyYWNraW5nX3VybBgOIAEoCVILdHJhY2tpbmdVcmwSSgoS
-                ZXN0aW1hdGVkX2RlbGl2ZXJ5GA8gASgLMhsubWVkZXhwcmVzcy52MS5DYWxlbmRhckRhdGVSEWVzdGltYXRlZERlbGl2ZXJ5IqEB
-                CgxPcmRlck1lc3NhZ2USNAoLYXV0aG9yX3JvbGUYASABKA4yEy5tZWRleHByZXNzLnYxLlJvbGVSCmF1dGhvclJvbGUSGwoJYXV0
-                aG9yX2lkGAIgASgJUghhdXRob3JJZBISCgR0ZXh0GAMgASgJUgR0ZXh0EioKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRp
-                bWVzdGFtcFICYXQi2gEKCU9yZGVySXRlbRIdCgpwcm9kdWN0X2lkGAEgASgJUglwcm9kdWN0SWQSJwoPbWVkaWNhdGlvbl9uYW1l
-                GAIgASgJUg5tZWRpY2F0aW9uTmFtZRIaCghzdHJlbmd0aBgDIAEoCVIIc3RyZW5ndGgSKQoQcGFja19kZXNjcmlwdGlvbhgEIAEo
-                CVIPcGFja0Rlc2NyaXB0aW9uEhoKCHF1YW50aXR5GAUgASgFUghxdWFudGl0eRIiCgxyZWZyaWdlcmF0ZWQYBiABKAhSDHJlZnJp
-                Z2VyYXRlZCKLAQoRT3JkZXJTdGF0dXNDaGFuZ2USMgoGc3RhdHVzGAEgASgOMhoubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c1IG
-                c3RhdHVzEioKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFICYXQSFgoGcmVhc29uGAMgASgJUgZyZWFzb24y
-                rAUKDE9yZGVyU2VydmljZRJJCghHZXRRdW90ZRIeLm1lZGV4cHJlc3MudjEuR2V0UXVvdGVSZXF1ZXN0GhQubWVkZXhwcmVzcy52
-                MS5RdW90ZSIHirUYAwoBARJJCghDaGVja291dBIeLm1lZGV4cHJlc3MudjEuQ2hlY2tvdXRSZXF1ZXN0GhQubWVkZXhwcmVzcy52
-                MS5PcmRlciIHirUYAwoBARJJCghHZXRPcmRlchIeLm1lZGV4cHJlc3MudjEuR2V0T3JkZXJSZXF1ZXN0GhQubWVkZXhwcmVzcy52
-                MS5PcmRlciIHirUYAwoBARJaCgpMaXN0T3JkZXJzEiAubWVkZXhwcmVzcy52MS5MaXN0T3JkZXJzUmVxdWVzdBohLm1lZGV4cHJl
-                c3MudjEuTGlzdE9yZGVyc1Jlc3BvbnNlIgeKtRgDCgEBEk8KC0NhbmNlbE9yZGVyEiEubWVkZXhwcmVzcy52MS5DYW5jZWxPcmRl
-                clJlcXVlc3QaFC5tZWRleHByZXNzLnYxLk9yZGVyIgeKtRgDCgEBElUKCldhdGNoT3JkZXISIC5tZWRleHByZXNzLnYxLldhdGNo
-                T3JkZXJSZXF1ZXN0GhoubWVkZXhwcmVzcy52MS5PcmRlclVwZGF0ZSIHirUYAwoBATABElgKDlN1Ym1pdEZlZWRiYWNrEiQubWVk
-                ZXhwcmVzcy52MS5TdWJtaXRGZWVkYmFja1JlcXVlc3QaFy5tZWRleHByZXNzLnYxLkZlZWRiYWNrIgeKtRgDCgEBEl0KElByb3Zp
-                ZGVJbmZvcm1hdGlvbhIoLm1lZGV4cHJlc3MudjEuUHJvdmlkZUluZm9ybWF0aW9uUmVxdWVzdBoULm1lZGV4cHJlc3MudjEuT3Jk
-                ZXIiB4q1GAMKAQFiBnByb3RvMw==
-                """),
-            EmbeddedFileDescriptor(
                 name: "medexpress/v1/pharmacy.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
                 base64SerializedProto: """
                 ChxtZWRleHByZXNzL3YxL3BoYXJtYWN5LnByb3RvEg1tZWRleHByZXNzLnYxGh9nb29nbGUvcHJvdG9idWYvdGltZXN0YW1wLnBy
@@ -685,67 +745,138 @@ public enum EmbeddedDescriptors {
                 GS5tZWRleHByZXNzLnYxLlN0b2NrQWxlcnQiCIq1GAQKAgQFMAFiBnByb3RvMw==
                 """),
             EmbeddedFileDescriptor(
-                name: "medexpress/v1/prescriber.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/consultation.proto", "medexpress/v1/options.proto", "medexpress/v1/order.proto", "medexpress/v1/pharmacy.proto"],
+                name: "medexpress/v1/support.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
+                base64SerializedProto: """
+                ChttZWRleHByZXNzL3YxL3N1cHBvcnQucHJvdG8SDW1lZGV4cHJlc3MudjEaH2dvb2dsZS9wcm90b2J1Zi90aW1lc3RhbXAucHJv
+                dG8aGm1lZGV4cHJlc3MvdjEvY29tbW9uLnByb3RvGhttZWRleHByZXNzL3YxL29wdGlvbnMucHJvdG8i8AQKBlRpY2tldBIOCgJp
+                ZBgBIAEoCVICaWQSHwoLY3VzdG9tZXJfaWQYAiABKAlSCmN1c3RvbWVySWQSGQoIb3JkZXJfaWQYAyABKAlSB29yZGVySWQSOQoI
+                Y2F0ZWdvcnkYBCABKA4yHS5tZWRleHByZXNzLnYxLlRpY2tldENhdGVnb3J5UghjYXRlZ29yeRIwCgVzdGF0ZRgFIAEoDjIaLm1l
+                ZGV4cHJlc3MudjEuVGlja2V0U3RhdGVSBXN0YXRlEjYKB2NoYW5uZWwYBiABKA4yHC5tZWRleHByZXNzLnYxLlRpY2tldENoYW5u
+                ZWxSB2NoYW5uZWwSGAoHc3ViamVjdBgHIAEoCVIHc3ViamVjdBIfCgthc3NpZ25lZF90bxgIIAEoCVIKYXNzaWduZWRUbxJCCgxl
+                c2NhbGF0ZWRfdG8YCSABKA4yHy5tZWRleHByZXNzLnYxLkVzY2FsYXRpb25UYXJnZXRSC2VzY2FsYXRlZFRvEjcKCW9wZW5lZF9h
+                dBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCG9wZW5lZEF0EkYKEWZpcnN0X3Jlc3BvbnNlX2F0GAsgASgLMhou
+                Z29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIPZmlyc3RSZXNwb25zZUF0EjsKC3Jlc29sdmVkX2F0GAwgASgLMhouZ29vZ2xlLnBy
+                b3RvYnVmLlRpbWVzdGFtcFIKcmVzb2x2ZWRBdBI4CghtZXNzYWdlcxgNIAMoCzIcLm1lZGV4cHJlc3MudjEuVGlja2V0TWVzc2Fn
+                ZVIIbWVzc2FnZXMi9gEKDVRpY2tldE1lc3NhZ2USGgoIc2VxdWVuY2UYASABKANSCHNlcXVlbmNlEjQKC2F1dGhvcl9yb2xlGAIg
+                ASgOMhMubWVkZXhwcmVzcy52MS5Sb2xlUgphdXRob3JSb2xlEhsKCWF1dGhvcl9pZBgDIAEoCVIIYXV0aG9ySWQSEgoEdGV4dBgE
+                IAEoCVIEdGV4dBIqCgJhdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSAmF0EhoKCGludGVybmFsGAYgASgIUghp
+                bnRlcm5hbBIaCgh0ZW1wbGF0ZRgHIAEoCVIIdGVtcGxhdGUivAEKEU9wZW5UaWNrZXRSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASAB
+                KAlSCXJlcXVlc3RJZBI5CghjYXRlZ29yeRgCIAEoDjIdLm1lZGV4cHJlc3MudjEuVGlja2V0Q2F0ZWdvcnlSCGNhdGVnb3J5EhgK
+                B3N1YmplY3QYAyABKAlSB3N1YmplY3QSGAoHbWVzc2FnZRgEIAEoCVIHbWVzc2FnZRIZCghvcmRlcl9pZBgFIAEoCVIHb3JkZXJJ
+                ZCJSChRMaXN0TXlUaWNrZXRzUmVxdWVzdBIbCglwYWdlX3NpemUYASABKAVSCHBhZ2VTaXplEh0KCnBhZ2VfdG9rZW4YAiABKAlS
+                CXBhZ2VUb2tlbiKJAgoSTGlzdFRpY2tldHNSZXF1ZXN0EjIKBnN0YXRlcxgBIAMoDjIaLm1lZGV4cHJlc3MudjEuVGlja2V0U3Rh
+                dGVSBnN0YXRlcxI5CghjYXRlZ29yeRgCIAEoDjIdLm1lZGV4cHJlc3MudjEuVGlja2V0Q2F0ZWdvcnlSCGNhdGVnb3J5Eh8KC2Fz
+                c2lnbmVkX3RvGAMgASgJUgphc3NpZ25lZFRvEicKD3VuYXNzaWduZWRfb25seRgEIAEoCFIOdW5hc3NpZ25lZE9ubHkSGwoJcGFn
+                ZV9zaXplGAUgASgFUghwYWdlU2l6ZRIdCgpwYWdlX3Rva2VuGAYgASgJUglwYWdlVG9rZW4ibgoTTGlzdFRpY2tldHNSZXNwb25z
+                ZRIvCgd0aWNrZXRzGAEgAygLMhUubWVkZXhwcmVzcy52MS5UaWNrZXRSB3RpY2tldHMSJgoPbmV4dF9wYWdlX3Rva2VuGAIgASgJ
+                Ug1uZXh0UGFnZVRva2VuIpQCChBMb2dUaWNrZXRSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIfCgtjdXN0
+                b21lcl9pZBgCIAEoCVIKY3VzdG9tZXJJZBI2CgdjaGFubmVsGAMgASgOMhwubWVkZXhwcmVzcy52MS5UaWNrZXRDaGFubmVsUgdj
+                aGFubmVsEjkKCGNhdGVnb3J5GAQgASgOMh0ubWVkZXhwcmVzcy52MS5UaWNrZXRDYXRlZ29yeVIIY2F0ZWdvcnkSGAoHc3ViamVj
+                dBgFIAEoCVIHc3ViamVjdBIYCgdtZXNzYWdlGAYgASgJUgdtZXNzYWdlEhkKCG9yZGVyX2lkGAcgASgJUgdvcmRlcklkIi8KEEdl
+                dFRpY2tldFJlcXVlc3QSGwoJdGlja2V0X2lkGAEgASgJUgh0aWNrZXRJZCJsChNBc3NpZ25UaWNrZXRSZXF1ZXN0Eh0KCnJlcXVl
+                c3RfaWQYASABKAlSCXJlcXVlc3RJZBIbCgl0aWNrZXRfaWQYAiABKAlSCHRpY2tldElkEhkKCGFnZW50X2lkGAMgASgJUgdhZ2Vu
+                dElkIq0BCgxSZXBseVJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEhsKCXRpY2tldF9pZBgCIAEoCVIIdGlj
+                a2V0SWQSFAoEdGV4dBgDIAEoCUgAUgR0ZXh0EhwKCHRlbXBsYXRlGAQgASgJSABSCHRlbXBsYXRlEiUKDmF3YWl0X2N1c3RvbWVy
+                GAUgASgIUg1hd2FpdEN1c3RvbWVyQgYKBGJvZHkimgEKD0VzY2FsYXRlUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1
+                ZXN0SWQSGwoJdGlja2V0X2lkGAIgASgJUgh0aWNrZXRJZBI3CgZ0YXJnZXQYAyABKA4yHy5tZWRleHByZXNzLnYxLkVzY2FsYXRp
+                b25UYXJnZXRSBnRhcmdldBISCgRub3RlGAQgASgJUgRub3RlInIKFFJlc29sdmVUaWNrZXRSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQY
+                ASABKAlSCXJlcXVlc3RJZBIbCgl0aWNrZXRfaWQYAiABKAlSCHRpY2tldElkEh4KCnJlc29sdXRpb24YAyABKAlSCnJlc29sdXRp
+                b24i2QEKC0NoYXRNZXNzYWdlEhsKCXRpY2tldF9pZBgBIAEoCVIIdGlja2V0SWQSGgoIc2VxdWVuY2UYAiABKANSCHNlcXVlbmNl
+                EhIKBHRleHQYAyABKAlSBHRleHQSNAoLYXV0aG9yX3JvbGUYBCABKA4yEy5tZWRleHByZXNzLnYxLlJvbGVSCmF1dGhvclJvbGUS
+                GwoJYXV0aG9yX2lkGAUgASgJUghhdXRob3JJZBIqCgJhdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSAmF0KoMB
+                Cg5UaWNrZXRDYXRlZ29yeRIfChtUSUNLRVRfQ0FURUdPUllfVU5TUEVDSUZJRUQQABITCg9USUNLRVRfREVMSVZFUlkQARIXChNU
+                SUNLRVRfU0lERV9FRkZFQ1RTEAISEAoMVElDS0VUX09SREVSEAMSEAoMVElDS0VUX09USEVSEAQqhAEKC1RpY2tldFN0YXRlEhwK
+                GFRJQ0tFVF9TVEFURV9VTlNQRUNJRklFRBAAEg8KC1RJQ0tFVF9PUEVOEAESGwoXVElDS0VUX1BFTkRJTkdfQ1VTVE9NRVIQAhIU
+                ChBUSUNLRVRfRVNDQUxBVEVEEAMSEwoPVElDS0VUX1JFU09MVkVEEAQqYQoNVGlja2V0Q2hhbm5lbBIeChpUSUNLRVRfQ0hBTk5F
+                TF9VTlNQRUNJRklFRBAAEhAKDENPTlRBQ1RfRk9STRABEggKBENIQVQQAhIJCgVQSE9ORRADEgkKBUVNQUlMEAQqawoQRXNjYWxh
+                dGlvblRhcmdldBIhCh1FU0NBTEFUSU9OX1RBUkdFVF9VTlNQRUNJRklFRBAAEhoKFkVTQ0FMQVRFX1RPX1BSRVNDUklCRVIQARIY
+                ChRFU0NBTEFURV9UT19QSEFSTUFDWRACMsgGCg5TdXBwb3J0U2VydmljZRJOCgpPcGVuVGlja2V0EiAubWVkZXhwcmVzcy52MS5P
+                cGVuVGlja2V0UmVxdWVzdBoVLm1lZGV4cHJlc3MudjEuVGlja2V0IgeKtRgDCgEBEmEKDUxpc3RNeVRpY2tldHMSIy5tZWRleHBy
+                ZXNzLnYxLkxpc3RNeVRpY2tldHNSZXF1ZXN0GiIubWVkZXhwcmVzcy52MS5MaXN0VGlja2V0c1Jlc3BvbnNlIgeKtRgDCgEBEkwK
+                BENoYXQSGi5tZWRleHByZXNzLnYxLkNoYXRNZXNzYWdlGhoubWVkZXhwcmVzcy52MS5DaGF0TWVzc2FnZSIIirUYBAoCAQIoATAB
+                El0KC0xpc3RUaWNrZXRzEiEubWVkZXhwcmVzcy52MS5MaXN0VGlja2V0c1JlcXVlc3QaIi5tZWRleHByZXNzLnYxLkxpc3RUaWNr
+                ZXRzUmVzcG9uc2UiB4q1GAMKAQISTAoJTG9nVGlja2V0Eh8ubWVkZXhwcmVzcy52MS5Mb2dUaWNrZXRSZXF1ZXN0GhUubWVkZXhw
+                cmVzcy52MS5UaWNrZXQiB4q1GAMKAQISTAoJR2V0VGlja2V0Eh8ubWVkZXhwcmVzcy52MS5HZXRUaWNrZXRSZXF1ZXN0GhUubWVk
+                ZXhwcmVzcy52MS5UaWNrZXQiB4q1GAMKAQISUgoMQXNzaWduVGlja2V0EiIubWVkZXhwcmVzcy52MS5Bc3NpZ25UaWNrZXRSZXF1
+                ZXN0GhUubWVkZXhwcmVzcy52MS5UaWNrZXQiB4q1GAMKAQISRAoFUmVwbHkSGy5tZWRleHByZXNzLnYxLlJlcGx5UmVxdWVzdBoV
+                Lm1lZGV4cHJlc3MudjEuVGlja2V0IgeKtRgDCgECEkoKCEVzY2FsYXRlEh4ubWVkZXhwcmVzcy52MS5Fc2NhbGF0ZVJlcXVlc3Qa
+                FS5tZWRleHByZXNzLnYxLlRpY2tldCIHirUYAwoBAhJUCg1SZXNvbHZlVGlja2V0EiMubWVkZXhwcmVzcy52MS5SZXNvbHZlVGlj
+                a2V0UmVxdWVzdBoVLm1lZGV4cHJlc3MudjEuVGlja2V0IgeKtRgDCgECYgZwcm90bzM=
+                """),
+            EmbeddedFileDescriptor(
+                name: "medexpress/v1/prescriber.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/consultation.proto", "medexpress/v1/options.proto", "medexpress/v1/order.proto", "medexpress/v1/pharmacy.proto", "medexpress/v1/support.proto"],
                 base64SerializedProto: """
                 Ch5tZWRleHByZXNzL3YxL3ByZXNjcmliZXIucHJvdG8SDW1lZGV4cHJlc3MudjEaH2dvb2dsZS9wcm90b2J1Zi90aW1lc3RhbXAu
                 cHJvdG8aGm1lZGV4cHJlc3MvdjEvY29tbW9uLnByb3RvGiBtZWRleHByZXNzL3YxL2NvbnN1bHRhdGlvbi5wcm90bxobbWVkZXhw
                 cmVzcy92MS9vcHRpb25zLnByb3RvGhltZWRleHByZXNzL3YxL29yZGVyLnByb3RvGhxtZWRleHByZXNzL3YxL3BoYXJtYWN5LnBy
-                b3RvIncKFkxpc3RSZXZpZXdRdWV1ZVJlcXVlc3QSGwoJcGFnZV9zaXplGAEgASgFUghwYWdlU2l6ZRIdCgpwYWdlX3Rva2VuGAIg
-                ASgJUglwYWdlVG9rZW4SIQoMZmxhZ2dlZF9vbmx5GAMgASgIUgtmbGFnZ2VkT25seSJ8ChdMaXN0UmV2aWV3UXVldWVSZXNwb25z
-                ZRI5CgdlbnRyaWVzGAEgAygLMh8ubWVkZXhwcmVzcy52MS5SZXZpZXdRdWV1ZUVudHJ5UgdlbnRyaWVzEiYKD25leHRfcGFnZV90
-                b2tlbhgCIAEoCVINbmV4dFBhZ2VUb2tlbiL/AgoQUmV2aWV3UXVldWVFbnRyeRIZCghvcmRlcl9pZBgBIAEoCVIHb3JkZXJJZBIn
-                Cg9jb25zdWx0YXRpb25faWQYAiABKAlSDmNvbnN1bHRhdGlvbklkEiEKDHRyZWF0bWVudF9pZBgDIAEoCVILdHJlYXRtZW50SWQS
-                MgoGc3RhdHVzGAQgASgOMhoubWVkZXhwcmVzcy52MS5PcmRlclN0YXR1c1IGc3RhdHVzEjcKCXBsYWNlZF9hdBgFIAEoCzIaLmdv
-                b2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCHBsYWNlZEF0Eh0KCmZsYWdfY291bnQYBiABKAVSCWZsYWdDb3VudBI2Chdhd2FpdGlu
-                Z19pZGVudGl0eV9jaGVjaxgHIAEoCFIVYXdhaXRpbmdJZGVudGl0eUNoZWNrEkAKHGF3YWl0aW5nX3dlaWdodF92ZXJpZmljYXRp
-                b24YCCABKAhSGmF3YWl0aW5nV2VpZ2h0VmVyaWZpY2F0aW9uIisKDkdldENhc2VSZXF1ZXN0EhkKCG9yZGVyX2lkGAEgASgJUgdv
-                cmRlcklkIv8ECgRDYXNlEioKBW9yZGVyGAEgASgLMhQubWVkZXhwcmVzcy52MS5PcmRlclIFb3JkZXISMAoHcGF0aWVudBgCIAEo
-                CzIWLm1lZGV4cHJlc3MudjEuUGF0aWVudFIHcGF0aWVudBI/Cgxjb25zdWx0YXRpb24YAyABKAsyGy5tZWRleHByZXNzLnYxLkNv
-                bnN1bHRhdGlvblIMY29uc3VsdGF0aW9uEkUKDmFuc3dlcl9oaXN0b3J5GAQgAygLMh4ubWVkZXhwcmVzcy52MS5RdWVzdGlvbkhp
-                c3RvcnlSDWFuc3dlckhpc3RvcnkSQgoOY2hlY2tvdXRfZmxhZ3MYBSADKAsyGy5tZWRleHByZXNzLnYxLkNsaW5pY2FsRmxhZ1IN
-                Y2hlY2tvdXRGbGFncxJBCg12ZXJpZmljYXRpb25zGAYgAygLMhsubWVkZXhwcmVzcy52MS5WZXJpZmljYXRpb25SDXZlcmlmaWNh
-                dGlvbnMSNwoIbWVzc2FnZXMYByADKAsyGy5tZWRleHByZXNzLnYxLk9yZGVyTWVzc2FnZVIIbWVzc2FnZXMSVwoVZWFybGllcl9j
-                b25zdWx0YXRpb25zGAggAygLMiIubWVkZXhwcmVzcy52MS5FYXJsaWVyQ29uc3VsdGF0aW9uUhRlYXJsaWVyQ29uc3VsdGF0aW9u
-                cxI2ChdpZGVudGl0eV9jaGVja19yZXF1aXJlZBgJIAEoCFIVaWRlbnRpdHlDaGVja1JlcXVpcmVkEkAKHHdlaWdodF92ZXJpZmlj
-                YXRpb25fcmVxdWlyZWQYCiABKAhSGndlaWdodFZlcmlmaWNhdGlvblJlcXVpcmVkIsgCCgdQYXRpZW50Eh8KC2N1c3RvbWVyX2lk
-                GAEgASgJUgpjdXN0b21lcklkEh0KCmdpdmVuX25hbWUYAiABKAlSCWdpdmVuTmFtZRIfCgtmYW1pbHlfbmFtZRgDIAEoCVIKZmFt
-                aWx5TmFtZRI/Cg1kYXRlX29mX2JpcnRoGAQgASgLMhsubWVkZXhwcmVzcy52MS5DYWxlbmRhckRhdGVSC2RhdGVPZkJpcnRoEhsK
-                CWFnZV95ZWFycxgFIAEoBVIIYWdlWWVhcnMSNgoHYWRkcmVzcxgGIAEoCzIcLm1lZGV4cHJlc3MudjEuUG9zdGFsQWRkcmVzc1IH
-                YWRkcmVzcxJGCg9pZGVudGl0eV9zdGF0dXMYByABKA4yHS5tZWRleHByZXNzLnYxLklkZW50aXR5U3RhdHVzUg5pZGVudGl0eVN0
-                YXR1cyLOAQoPUXVlc3Rpb25IaXN0b3J5Eh8KC3F1ZXN0aW9uX2lkGAEgASgJUgpxdWVzdGlvbklkEiMKDXF1ZXN0aW9uX3RleHQY
-                AiABKAlSDHF1ZXN0aW9uVGV4dBInCg9zYWZldHlfY3JpdGljYWwYAyABKAhSDnNhZmV0eUNyaXRpY2FsEjIKBmV2ZW50cxgEIAMo
-                CzIaLm1lZGV4cHJlc3MudjEuQW5zd2VyRXZlbnRSBmV2ZW50cxIYCgdjaGFuZ2VkGAUgASgIUgdjaGFuZ2VkIq8BCgtBbnN3ZXJF
-                dmVudBIaCghzZXF1ZW5jZRgBIAEoA1IIc2VxdWVuY2USLQoGYW5zd2VyGAIgASgLMhUubWVkZXhwcmVzcy52MS5BbnN3ZXJSBmFu
-                c3dlchI7CgtyZWNvcmRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCnJlY29yZGVkQXQSGAoHY2hhbmdl
-                ZBgEIAEoCFIHY2hhbmdlZCLDAQoZUmVjb3JkVmVyaWZpY2F0aW9uUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1ZXN0
-                SWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSOQoGbWV0aG9kGAMgASgOMiEubWVkZXhwcmVzcy52MS5WZXJpZmljYXRpb25N
-                ZXRob2RSBm1ldGhvZBIbCgl3ZWlnaHRfa2cYBCABKAFSCHdlaWdodEtnEhQKBW5vdGVzGAUgASgJUgVub3RlcyLAAgoMVmVyaWZp
-                Y2F0aW9uEicKD3ZlcmlmaWNhdGlvbl9pZBgBIAEoCVIOdmVyaWZpY2F0aW9uSWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQS
-                OQoGbWV0aG9kGAMgASgOMiEubWVkZXhwcmVzcy52MS5WZXJpZmljYXRpb25NZXRob2RSBm1ldGhvZBIbCgl3ZWlnaHRfa2cYBCAB
-                KAFSCHdlaWdodEtnEhQKBW5vdGVzGAUgASgJUgVub3RlcxIfCgtyZWNvcmRlZF9ieRgGIAEoCVIKcmVjb3JkZWRCeRI7CgtyZWNv
-                cmRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCnJlY29yZGVkQXQSIAoLaW5kZXBlbmRlbnQYCCABKAhS
-                C2luZGVwZW5kZW50IrMCChNFYXJsaWVyQ29uc3VsdGF0aW9uEicKD2NvbnN1bHRhdGlvbl9pZBgBIAEoCVIOY29uc3VsdGF0aW9u
-                SWQSIQoMdHJlYXRtZW50X2lkGAIgASgJUgt0cmVhdG1lbnRJZBI9CgxzdWJtaXR0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9i
-                dWYuVGltZXN0YW1wUgtzdWJtaXR0ZWRBdBI3CgVzdGF0ZRgEIAEoDjIhLm1lZGV4cHJlc3MudjEuQ29uc3VsdGF0aW9uLlN0YXRl
-                UgVzdGF0ZRIZCghvcmRlcl9pZBgFIAEoCVIHb3JkZXJJZBI9CgxvcmRlcl9zdGF0dXMYBiABKA4yGi5tZWRleHByZXNzLnYxLk9y
-                ZGVyU3RhdHVzUgtvcmRlclN0YXR1cyJqCg5BcHByb3ZlUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1ZXN0SWQSGQoI
-                b3JkZXJfaWQYAiABKAlSB29yZGVySWQSHgoKZGlyZWN0aW9ucxgDIAEoCVIKZGlyZWN0aW9ucyKEAQoPQXBwcm92ZVJlc3BvbnNl
-                EioKBW9yZGVyGAEgASgLMhQubWVkZXhwcmVzcy52MS5PcmRlclIFb3JkZXISRQoMcHJlc2NyaXB0aW9uGAIgASgLMiEubWVkZXhw
-                cmVzcy52MS5TaWduZWRQcmVzY3JpcHRpb25SDHByZXNjcmlwdGlvbiJhCg1SZWplY3RSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASAB
-                KAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIWCgZyZWFzb24YAyABKAlSBnJlYXNvbiJvChlSZXF1ZXN0
-                SW5mb3JtYXRpb25SZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJ
-                ZBIYCgdtZXNzYWdlGAMgASgJUgdtZXNzYWdlKnUKDklkZW50aXR5U3RhdHVzEh8KG0lERU5USVRZX1NUQVRVU19VTlNQRUNJRklF
-                RBAAEhYKEklERU5USVRZX1VOQ0hFQ0tFRBABEhUKEUlERU5USVRZX1ZFUklGSUVEEAISEwoPSURFTlRJVFlfRkFJTEVEEAMqewoS
-                VmVyaWZpY2F0aW9uTWV0aG9kEiMKH1ZFUklGSUNBVElPTl9NRVRIT0RfVU5TUEVDSUZJRUQQABIWChJWSURFT19DT05TVUxUQVRJ
-                T04QARIOCgpHUF9SRUNPUkRTEAISDQoJSU5fUEVSU09OEAMSCQoFUEhPVE8QBDKlBAoRUHJlc2NyaWJlclNlcnZpY2USaQoPTGlz
-                dFJldmlld1F1ZXVlEiUubWVkZXhwcmVzcy52MS5MaXN0UmV2aWV3UXVldWVSZXF1ZXN0GiYubWVkZXhwcmVzcy52MS5MaXN0UmV2
-                aWV3UXVldWVSZXNwb25zZSIHirUYAwoBAxJGCgdHZXRDYXNlEh0ubWVkZXhwcmVzcy52MS5HZXRDYXNlUmVxdWVzdBoTLm1lZGV4
-                cHJlc3MudjEuQ2FzZSIHirUYAwoBAxJkChJSZWNvcmRWZXJpZmljYXRpb24SKC5tZWRleHByZXNzLnYxLlJlY29yZFZlcmlmaWNh
-                dGlvblJlcXVlc3QaGy5tZWRleHByZXNzLnYxLlZlcmlmaWNhdGlvbiIHirUYAwoBAxJRCgdBcHByb3ZlEh0ubWVkZXhwcmVzcy52
-                MS5BcHByb3ZlUmVxdWVzdBoeLm1lZGV4cHJlc3MudjEuQXBwcm92ZVJlc3BvbnNlIgeKtRgDCgEDEkUKBlJlamVjdBIcLm1lZGV4
-                cHJlc3MudjEuUmVqZWN0UmVxdWVzdBoULm1lZGV4cHJlc3MudjEuT3JkZXIiB4q1GAMKAQMSXQoSUmVxdWVzdEluZm9ybWF0aW9u
-                EigubWVkZXhwcmVzcy52MS5SZXF1ZXN0SW5mb3JtYXRpb25SZXF1ZXN0GhQubWVkZXhwcmVzcy52MS5PcmRlciIHirUYAwoBA2IG
-                cHJvdG8z
+                b3RvGhttZWRleHByZXNzL3YxL3N1cHBvcnQucHJvdG8idwoWTGlzdFJldmlld1F1ZXVlUmVxdWVzdBIbCglwYWdlX3NpemUYASAB
+                KAVSCHBhZ2VTaXplEh0KCnBhZ2VfdG9rZW4YAiABKAlSCXBhZ2VUb2tlbhIhCgxmbGFnZ2VkX29ubHkYAyABKAhSC2ZsYWdnZWRP
+                bmx5InwKF0xpc3RSZXZpZXdRdWV1ZVJlc3BvbnNlEjkKB2VudHJpZXMYASADKAsyHy5tZWRleHByZXNzLnYxLlJldmlld1F1ZXVl
+                RW50cnlSB2VudHJpZXMSJgoPbmV4dF9wYWdlX3Rva2VuGAIgASgJUg1uZXh0UGFnZVRva2VuIv8CChBSZXZpZXdRdWV1ZUVudHJ5
+                EhkKCG9yZGVyX2lkGAEgASgJUgdvcmRlcklkEicKD2NvbnN1bHRhdGlvbl9pZBgCIAEoCVIOY29uc3VsdGF0aW9uSWQSIQoMdHJl
+                YXRtZW50X2lkGAMgASgJUgt0cmVhdG1lbnRJZBIyCgZzdGF0dXMYBCABKA4yGi5tZWRleHByZXNzLnYxLk9yZGVyU3RhdHVzUgZz
+                dGF0dXMSNwoJcGxhY2VkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIIcGxhY2VkQXQSHQoKZmxhZ19jb3Vu
+                dBgGIAEoBVIJZmxhZ0NvdW50EjYKF2F3YWl0aW5nX2lkZW50aXR5X2NoZWNrGAcgASgIUhVhd2FpdGluZ0lkZW50aXR5Q2hlY2sS
+                QAocYXdhaXRpbmdfd2VpZ2h0X3ZlcmlmaWNhdGlvbhgIIAEoCFIaYXdhaXRpbmdXZWlnaHRWZXJpZmljYXRpb24iKwoOR2V0Q2Fz
+                ZVJlcXVlc3QSGQoIb3JkZXJfaWQYASABKAlSB29yZGVySWQi/wQKBENhc2USKgoFb3JkZXIYASABKAsyFC5tZWRleHByZXNzLnYx
+                Lk9yZGVyUgVvcmRlchIwCgdwYXRpZW50GAIgASgLMhYubWVkZXhwcmVzcy52MS5QYXRpZW50UgdwYXRpZW50Ej8KDGNvbnN1bHRh
+                dGlvbhgDIAEoCzIbLm1lZGV4cHJlc3MudjEuQ29uc3VsdGF0aW9uUgxjb25zdWx0YXRpb24SRQoOYW5zd2VyX2hpc3RvcnkYBCAD
+                KAsyHi5tZWRleHByZXNzLnYxLlF1ZXN0aW9uSGlzdG9yeVINYW5zd2VySGlzdG9yeRJCCg5jaGVja291dF9mbGFncxgFIAMoCzIb
+                Lm1lZGV4cHJlc3MudjEuQ2xpbmljYWxGbGFnUg1jaGVja291dEZsYWdzEkEKDXZlcmlmaWNhdGlvbnMYBiADKAsyGy5tZWRleHBy
+                ZXNzLnYxLlZlcmlmaWNhdGlvblINdmVyaWZpY2F0aW9ucxI3CghtZXNzYWdlcxgHIAMoCzIbLm1lZGV4cHJlc3MudjEuT3JkZXJN
+                ZXNzYWdlUghtZXNzYWdlcxJXChVlYXJsaWVyX2NvbnN1bHRhdGlvbnMYCCADKAsyIi5tZWRleHByZXNzLnYxLkVhcmxpZXJDb25z
+                dWx0YXRpb25SFGVhcmxpZXJDb25zdWx0YXRpb25zEjYKF2lkZW50aXR5X2NoZWNrX3JlcXVpcmVkGAkgASgIUhVpZGVudGl0eUNo
+                ZWNrUmVxdWlyZWQSQAocd2VpZ2h0X3ZlcmlmaWNhdGlvbl9yZXF1aXJlZBgKIAEoCFIad2VpZ2h0VmVyaWZpY2F0aW9uUmVxdWly
+                ZWQiyAIKB1BhdGllbnQSHwoLY3VzdG9tZXJfaWQYASABKAlSCmN1c3RvbWVySWQSHQoKZ2l2ZW5fbmFtZRgCIAEoCVIJZ2l2ZW5O
+                YW1lEh8KC2ZhbWlseV9uYW1lGAMgASgJUgpmYW1pbHlOYW1lEj8KDWRhdGVfb2ZfYmlydGgYBCABKAsyGy5tZWRleHByZXNzLnYx
+                LkNhbGVuZGFyRGF0ZVILZGF0ZU9mQmlydGgSGwoJYWdlX3llYXJzGAUgASgFUghhZ2VZZWFycxI2CgdhZGRyZXNzGAYgASgLMhwu
+                bWVkZXhwcmVzcy52MS5Qb3N0YWxBZGRyZXNzUgdhZGRyZXNzEkYKD2lkZW50aXR5X3N0YXR1cxgHIAEoDjIdLm1lZGV4cHJlc3Mu
+                djEuSWRlbnRpdHlTdGF0dXNSDmlkZW50aXR5U3RhdHVzIs4BCg9RdWVzdGlvbkhpc3RvcnkSHwoLcXVlc3Rpb25faWQYASABKAlS
+                CnF1ZXN0aW9uSWQSIwoNcXVlc3Rpb25fdGV4dBgCIAEoCVIMcXVlc3Rpb25UZXh0EicKD3NhZmV0eV9jcml0aWNhbBgDIAEoCFIO
+                c2FmZXR5Q3JpdGljYWwSMgoGZXZlbnRzGAQgAygLMhoubWVkZXhwcmVzcy52MS5BbnN3ZXJFdmVudFIGZXZlbnRzEhgKB2NoYW5n
+                ZWQYBSABKAhSB2NoYW5nZWQirwEKC0Fuc3dlckV2ZW50EhoKCHNlcXVlbmNlGAEgASgDUghzZXF1ZW5jZRItCgZhbnN3ZXIYAiAB
+                KAsyFS5tZWRleHByZXNzLnYxLkFuc3dlclIGYW5zd2VyEjsKC3JlY29yZGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRp
+                bWVzdGFtcFIKcmVjb3JkZWRBdBIYCgdjaGFuZ2VkGAQgASgIUgdjaGFuZ2VkIsMBChlSZWNvcmRWZXJpZmljYXRpb25SZXF1ZXN0
+                Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBI5CgZtZXRob2QYAyABKA4y
+                IS5tZWRleHByZXNzLnYxLlZlcmlmaWNhdGlvbk1ldGhvZFIGbWV0aG9kEhsKCXdlaWdodF9rZxgEIAEoAVIId2VpZ2h0S2cSFAoF
+                bm90ZXMYBSABKAlSBW5vdGVzIsACCgxWZXJpZmljYXRpb24SJwoPdmVyaWZpY2F0aW9uX2lkGAEgASgJUg52ZXJpZmljYXRpb25J
+                ZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBI5CgZtZXRob2QYAyABKA4yIS5tZWRleHByZXNzLnYxLlZlcmlmaWNhdGlvbk1l
+                dGhvZFIGbWV0aG9kEhsKCXdlaWdodF9rZxgEIAEoAVIId2VpZ2h0S2cSFAoFbm90ZXMYBSABKAlSBW5vdGVzEh8KC3JlY29yZGVk
+                X2J5GAYgASgJUgpyZWNvcmRlZEJ5EjsKC3JlY29yZGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIKcmVj
+                b3JkZWRBdBIgCgtpbmRlcGVuZGVudBgIIAEoCFILaW5kZXBlbmRlbnQiswIKE0VhcmxpZXJDb25zdWx0YXRpb24SJwoPY29uc3Vs
+                dGF0aW9uX2lkGAEgASgJUg5jb25zdWx0YXRpb25JZBIhCgx0cmVhdG1lbnRfaWQYAiABKAlSC3RyZWF0bWVudElkEj0KDHN1Ym1p
+                dHRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSC3N1Ym1pdHRlZEF0EjcKBXN0YXRlGAQgASgOMiEubWVk
+                ZXhwcmVzcy52MS5Db25zdWx0YXRpb24uU3RhdGVSBXN0YXRlEhkKCG9yZGVyX2lkGAUgASgJUgdvcmRlcklkEj0KDG9yZGVyX3N0
+                YXR1cxgGIAEoDjIaLm1lZGV4cHJlc3MudjEuT3JkZXJTdGF0dXNSC29yZGVyU3RhdHVzImoKDkFwcHJvdmVSZXF1ZXN0Eh0KCnJl
+                cXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIeCgpkaXJlY3Rpb25zGAMgASgJUgpk
+                aXJlY3Rpb25zIoQBCg9BcHByb3ZlUmVzcG9uc2USKgoFb3JkZXIYASABKAsyFC5tZWRleHByZXNzLnYxLk9yZGVyUgVvcmRlchJF
+                CgxwcmVzY3JpcHRpb24YAiABKAsyIS5tZWRleHByZXNzLnYxLlNpZ25lZFByZXNjcmlwdGlvblIMcHJlc2NyaXB0aW9uIlAKEkxp
+                c3RRdWVyaWVzUmVxdWVzdBIbCglwYWdlX3NpemUYASABKAVSCHBhZ2VTaXplEh0KCnBhZ2VfdG9rZW4YAiABKAlSCXBhZ2VUb2tl
+                biJ2ChNMaXN0UXVlcmllc1Jlc3BvbnNlEjcKB3F1ZXJpZXMYASADKAsyHS5tZWRleHByZXNzLnYxLkVzY2FsYXRlZFF1ZXJ5Ugdx
+                dWVyaWVzEiYKD25leHRfcGFnZV90b2tlbhgCIAEoCVINbmV4dFBhZ2VUb2tlbiL8AQoORXNjYWxhdGVkUXVlcnkSGwoJdGlja2V0
+                X2lkGAEgASgJUgh0aWNrZXRJZBIfCgtjdXN0b21lcl9pZBgCIAEoCVIKY3VzdG9tZXJJZBIZCghvcmRlcl9pZBgDIAEoCVIHb3Jk
+                ZXJJZBIYCgdzdWJqZWN0GAQgASgJUgdzdWJqZWN0EjgKCG1lc3NhZ2VzGAUgAygLMhwubWVkZXhwcmVzcy52MS5UaWNrZXRNZXNz
+                YWdlUghtZXNzYWdlcxI9Cgxlc2NhbGF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUgtlc2NhbGF0ZWRB
+                dCJoChJBbnN3ZXJRdWVyeVJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEhsKCXRpY2tldF9pZBgCIAEoCVII
+                dGlja2V0SWQSFgoGYW5zd2VyGAMgASgJUgZhbnN3ZXIibwoTQW5zd2VyUXVlcnlSZXNwb25zZRIbCgl0aWNrZXRfaWQYASABKAlS
+                CHRpY2tldElkEjsKC2Fuc3dlcmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIKYW5zd2VyZWRBdCJhCg1S
+                ZWplY3RSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIWCgZy
+                ZWFzb24YAyABKAlSBnJlYXNvbiJvChlSZXF1ZXN0SW5mb3JtYXRpb25SZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVl
+                c3RJZBIZCghvcmRlcl9pZBgCIAEoCVIHb3JkZXJJZBIYCgdtZXNzYWdlGAMgASgJUgdtZXNzYWdlKnUKDklkZW50aXR5U3RhdHVz
+                Eh8KG0lERU5USVRZX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKEklERU5USVRZX1VOQ0hFQ0tFRBABEhUKEUlERU5USVRZX1ZFUklG
+                SUVEEAISEwoPSURFTlRJVFlfRkFJTEVEEAMqewoSVmVyaWZpY2F0aW9uTWV0aG9kEiMKH1ZFUklGSUNBVElPTl9NRVRIT0RfVU5T
+                UEVDSUZJRUQQABIWChJWSURFT19DT05TVUxUQVRJT04QARIOCgpHUF9SRUNPUkRTEAISDQoJSU5fUEVSU09OEAMSCQoFUEhPVE8Q
+                BDLjBQoRUHJlc2NyaWJlclNlcnZpY2USaQoPTGlzdFJldmlld1F1ZXVlEiUubWVkZXhwcmVzcy52MS5MaXN0UmV2aWV3UXVldWVS
+                ZXF1ZXN0GiYubWVkZXhwcmVzcy52MS5MaXN0UmV2aWV3UXVldWVSZXNwb25zZSIHirUYAwoBAxJGCgdHZXRDYXNlEh0ubWVkZXhw
+                cmVzcy52MS5HZXRDYXNlUmVxdWVzdBoTLm1lZGV4cHJlc3MudjEuQ2FzZSIHirUYAwoBAxJkChJSZWNvcmRWZXJpZmljYXRpb24S
+                KC5tZWRleHByZXNzLnYxLlJlY29yZFZlcmlmaWNhdGlvblJlcXVlc3QaGy5tZWRleHByZXNzLnYxLlZlcmlmaWNhdGlvbiIHirUY
+                AwoBAxJRCgdBcHByb3ZlEh0ubWVkZXhwcmVzcy52MS5BcHByb3ZlUmVxdWVzdBoeLm1lZGV4cHJlc3MudjEuQXBwcm92ZVJlc3Bv
+                bnNlIgeKtRgDCgEDEkUKBlJlamVjdBIcLm1lZGV4cHJlc3MudjEuUmVqZWN0UmVxdWVzdBoULm1lZGV4cHJlc3MudjEuT3JkZXIi
+                B4q1GAMKAQMSXQoLTGlzdFF1ZXJpZXMSIS5tZWRleHByZXNzLnYxLkxpc3RRdWVyaWVzUmVxdWVzdBoiLm1lZGV4cHJlc3MudjEu
+                TGlzdFF1ZXJpZXNSZXNwb25zZSIHirUYAwoBAxJdCgtBbnN3ZXJRdWVyeRIhLm1lZGV4cHJlc3MudjEuQW5zd2VyUXVlcnlSZXF1
+                ZXN0GiIubWVkZXhwcmVzcy52MS5BbnN3ZXJRdWVyeVJlc3BvbnNlIgeKtRgDCgEDEl0KElJlcXVlc3RJbmZvcm1hdGlvbhIoLm1l
+                ZGV4cHJlc3MudjEuUmVxdWVzdEluZm9ybWF0aW9uUmVxdWVzdBoULm1lZGV4cHJlc3MudjEuT3JkZXIiB4q1GAMKAQNiBnByb3Rv
+                Mw==
                 """),
         ],
         symbols: [
@@ -873,13 +1004,23 @@ public enum EmbeddedDescriptors {
             "medexpress.testing.v1.Repeated": "medexpress/testing/v1/codegen_test.proto",
             "medexpress.testing.v1.Scalars": "medexpress/testing/v1/codegen_test.proto",
             "medexpress.v1.AdjustStockRequest": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.AdminListOrdersRequest": "medexpress/v1/admin.proto",
+            "medexpress.v1.AdminListOrdersResponse": "medexpress/v1/admin.proto",
             "medexpress.v1.AdminService": "medexpress/v1/admin.proto",
+            "medexpress.v1.AdminService.ExportComplianceReport": "medexpress/v1/admin.proto",
+            "medexpress.v1.AdminService.GetOrderDetail": "medexpress/v1/admin.proto",
+            "medexpress.v1.AdminService.GetReport": "medexpress/v1/admin.proto",
+            "medexpress.v1.AdminService.ListOrders": "medexpress/v1/admin.proto",
             "medexpress.v1.AdminService.QueryAuditLog": "medexpress/v1/admin.proto",
             "medexpress.v1.AdminService.VerifyAuditLog": "medexpress/v1/admin.proto",
+            "medexpress.v1.AdminService.WatchOrders": "medexpress/v1/admin.proto",
             "medexpress.v1.Answer": "medexpress/v1/consultation.proto",
             "medexpress.v1.AnswerEvent": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.AnswerQueryRequest": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.AnswerQueryResponse": "medexpress/v1/prescriber.proto",
             "medexpress.v1.ApproveRequest": "medexpress/v1/prescriber.proto",
             "medexpress.v1.ApproveResponse": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.AssignTicketRequest": "medexpress/v1/support.proto",
             "medexpress.v1.AuditEntry": "medexpress/v1/admin.proto",
             "medexpress.v1.AuthRule": "medexpress/v1/options.proto",
             "medexpress.v1.AuthService": "medexpress/v1/auth.proto",
@@ -901,6 +1042,7 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.CatalogService.GetTreatment": "medexpress/v1/catalog.proto",
             "medexpress.v1.CatalogService.ListDeliveryOptions": "medexpress/v1/catalog.proto",
             "medexpress.v1.CatalogService.ListTreatments": "medexpress/v1/catalog.proto",
+            "medexpress.v1.ChatMessage": "medexpress/v1/support.proto",
             "medexpress.v1.CheckoutRequest": "medexpress/v1/order.proto",
             "medexpress.v1.Choice": "medexpress/v1/catalog.proto",
             "medexpress.v1.ChoiceKeys": "medexpress/v1/consultation.proto",
@@ -925,19 +1067,32 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.CreateShipmentRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.CreateStaffRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.CreateStaffResponse": "medexpress/v1/auth.proto",
+            "medexpress.v1.CsvRow": "medexpress/v1/admin.proto",
             "medexpress.v1.CurrentAnswer": "medexpress/v1/consultation.proto",
+            "medexpress.v1.DashboardSnapshot": "medexpress/v1/admin.proto",
+            "medexpress.v1.DashboardUpdate": "medexpress/v1/admin.proto",
             "medexpress.v1.DeliveryOption": "medexpress/v1/catalog.proto",
+            "medexpress.v1.DeliveryPerformance": "medexpress/v1/admin.proto",
             "medexpress.v1.DisableStaffRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.DispensingStatus": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.EarlierConsultation": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.EscalateRequest": "medexpress/v1/support.proto",
+            "medexpress.v1.EscalatedQuery": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.EscalationTarget": "medexpress/v1/support.proto",
             "medexpress.v1.Exclusion": "medexpress/v1/consultation.proto",
+            "medexpress.v1.ExportComplianceReportRequest": "medexpress/v1/admin.proto",
             "medexpress.v1.Feedback": "medexpress/v1/order.proto",
+            "medexpress.v1.FeedbackSummary": "medexpress/v1/admin.proto",
+            "medexpress.v1.FeedbackSummary.ByRatingEntry": "medexpress/v1/admin.proto",
             "medexpress.v1.GetCaseRequest": "medexpress/v1/prescriber.proto",
             "medexpress.v1.GetConsultationRequest": "medexpress/v1/consultation.proto",
+            "medexpress.v1.GetOrderDetailRequest": "medexpress/v1/admin.proto",
             "medexpress.v1.GetOrderRequest": "medexpress/v1/order.proto",
             "medexpress.v1.GetPrescriptionRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.GetQuoteRequest": "medexpress/v1/order.proto",
+            "medexpress.v1.GetReportRequest": "medexpress/v1/admin.proto",
             "medexpress.v1.GetShipmentRequest": "medexpress/v1/courier.proto",
+            "medexpress.v1.GetTicketRequest": "medexpress/v1/support.proto",
             "medexpress.v1.GetTreatmentRequest": "medexpress/v1/catalog.proto",
             "medexpress.v1.IdentityStatus": "medexpress/v1/prescriber.proto",
             "medexpress.v1.InventoryItem": "medexpress/v1/pharmacy.proto",
@@ -945,19 +1100,28 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.ListDeliveryOptionsResponse": "medexpress/v1/catalog.proto",
             "medexpress.v1.ListInventoryRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.ListInventoryResponse": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.ListMyTicketsRequest": "medexpress/v1/support.proto",
             "medexpress.v1.ListOrdersRequest": "medexpress/v1/order.proto",
             "medexpress.v1.ListOrdersResponse": "medexpress/v1/order.proto",
+            "medexpress.v1.ListQueriesRequest": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.ListQueriesResponse": "medexpress/v1/prescriber.proto",
             "medexpress.v1.ListReviewQueueRequest": "medexpress/v1/prescriber.proto",
             "medexpress.v1.ListReviewQueueResponse": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.ListTicketsRequest": "medexpress/v1/support.proto",
+            "medexpress.v1.ListTicketsResponse": "medexpress/v1/support.proto",
             "medexpress.v1.ListTreatmentsRequest": "medexpress/v1/catalog.proto",
             "medexpress.v1.ListTreatmentsResponse": "medexpress/v1/catalog.proto",
+            "medexpress.v1.LogTicketRequest": "medexpress/v1/support.proto",
             "medexpress.v1.LoginRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.LogoutRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.LogoutResponse": "medexpress/v1/auth.proto",
             "medexpress.v1.Medication": "medexpress/v1/catalog.proto",
             "medexpress.v1.Money": "medexpress/v1/common.proto",
             "medexpress.v1.OfferedMedication": "medexpress/v1/consultation.proto",
+            "medexpress.v1.OpenTicketRequest": "medexpress/v1/support.proto",
             "medexpress.v1.Order": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderChange": "medexpress/v1/admin.proto",
+            "medexpress.v1.OrderDetail": "medexpress/v1/admin.proto",
             "medexpress.v1.OrderItem": "medexpress/v1/order.proto",
             "medexpress.v1.OrderMessage": "medexpress/v1/order.proto",
             "medexpress.v1.OrderService": "medexpress/v1/order.proto",
@@ -971,7 +1135,12 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.OrderService.WatchOrder": "medexpress/v1/order.proto",
             "medexpress.v1.OrderStatus": "medexpress/v1/common.proto",
             "medexpress.v1.OrderStatusChange": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderSummary": "medexpress/v1/admin.proto",
             "medexpress.v1.OrderUpdate": "medexpress/v1/order.proto",
+            "medexpress.v1.OrderVolumes": "medexpress/v1/admin.proto",
+            "medexpress.v1.OrderVolumes.ByDayEntry": "medexpress/v1/admin.proto",
+            "medexpress.v1.OrderVolumes.ByStatusEntry": "medexpress/v1/admin.proto",
+            "medexpress.v1.OrderVolumes.ByTreatmentEntry": "medexpress/v1/admin.proto",
             "medexpress.v1.Patient": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PaymentStatus": "medexpress/v1/common.proto",
             "medexpress.v1.PharmacyService": "medexpress/v1/pharmacy.proto",
@@ -988,8 +1157,10 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.PomRegisterEntry": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.PostalAddress": "medexpress/v1/common.proto",
             "medexpress.v1.PrescriberService": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.PrescriberService.AnswerQuery": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PrescriberService.Approve": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PrescriberService.GetCase": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.PrescriberService.ListQueries": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PrescriberService.ListReviewQueue": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PrescriberService.RecordVerification": "medexpress/v1/prescriber.proto",
             "medexpress.v1.PrescriberService.Reject": "medexpress/v1/prescriber.proto",
@@ -1019,9 +1190,13 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.RegisterCustomerRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.RegisterCustomerResponse": "medexpress/v1/auth.proto",
             "medexpress.v1.RejectRequest": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.ReplyRequest": "medexpress/v1/support.proto",
+            "medexpress.v1.Report": "medexpress/v1/admin.proto",
             "medexpress.v1.RequestInformationRequest": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.ResolveTicketRequest": "medexpress/v1/support.proto",
             "medexpress.v1.ReviewQueueEntry": "medexpress/v1/prescriber.proto",
             "medexpress.v1.Role": "medexpress/v1/common.proto",
+            "medexpress.v1.ServicePerformance": "medexpress/v1/admin.proto",
             "medexpress.v1.Session": "medexpress/v1/auth.proto",
             "medexpress.v1.Shipment": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.ShippingInstruction": "medexpress/v1/courier.proto",
@@ -1029,12 +1204,30 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.StaffMember": "medexpress/v1/auth.proto",
             "medexpress.v1.StartConsultationRequest": "medexpress/v1/consultation.proto",
             "medexpress.v1.StartDispensingRequest": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.StatusCount": "medexpress/v1/admin.proto",
             "medexpress.v1.StockAlert": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.StreamPrescriptionsRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.StreamShippingInstructionsRequest": "medexpress/v1/courier.proto",
             "medexpress.v1.StreamStockAlertsRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.SubmitConsultationRequest": "medexpress/v1/consultation.proto",
             "medexpress.v1.SubmitFeedbackRequest": "medexpress/v1/order.proto",
+            "medexpress.v1.SupportService": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.AssignTicket": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.Chat": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.Escalate": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.GetTicket": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.ListMyTickets": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.ListTickets": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.LogTicket": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.OpenTicket": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.Reply": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.ResolveTicket": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportSummary": "medexpress/v1/admin.proto",
+            "medexpress.v1.Ticket": "medexpress/v1/support.proto",
+            "medexpress.v1.TicketCategory": "medexpress/v1/support.proto",
+            "medexpress.v1.TicketChannel": "medexpress/v1/support.proto",
+            "medexpress.v1.TicketMessage": "medexpress/v1/support.proto",
+            "medexpress.v1.TicketState": "medexpress/v1/support.proto",
             "medexpress.v1.TrackingEvent": "medexpress/v1/courier.proto",
             "medexpress.v1.Treatment": "medexpress/v1/catalog.proto",
             "medexpress.v1.TreatmentSummary": "medexpress/v1/catalog.proto",
@@ -1048,6 +1241,7 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.VerifyItemRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.VerifyItemResponse": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.WatchOrderRequest": "medexpress/v1/order.proto",
+            "medexpress.v1.WatchOrdersRequest": "medexpress/v1/admin.proto",
             "medexpress.v1.auth": "medexpress/v1/options.proto",
         ],
         extensions: [

@@ -162,6 +162,588 @@ public struct Medexpress_V1_VerifyAuditLogResponse: ProtoMessage {
     }
 }
 
+/// The `medexpress.v1.WatchOrdersRequest` message.
+public struct Medexpress_V1_WatchOrdersRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.WatchOrdersRequest"
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__WatchOrdersRequest()
+        medexpress__v1__watch_orders_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__WatchOrdersRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_WatchOrdersRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.DashboardUpdate` message.
+public struct Medexpress_V1_DashboardUpdate: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.DashboardUpdate"
+
+    /// Which of the `update` fields is set, if any.
+    public var update: OneOf_Update?
+
+    /// First message: where everything stands.
+    public var snapshot: Medexpress_V1_DashboardSnapshot {
+        get {
+            if case .snapshot(let value)? = update { return value }
+            return Medexpress_V1_DashboardSnapshot()
+        }
+        set { update = .snapshot(newValue) }
+    }
+
+    /// Then one per change to an order.
+    public var change: Medexpress_V1_OrderChange {
+        get {
+            if case .change(let value)? = update { return value }
+            return Medexpress_V1_OrderChange()
+        }
+        set { update = .change(newValue) }
+    }
+
+    /// The fields of the `update` oneof.
+    public enum OneOf_Update: Sendable, Hashable {
+        case snapshot(Medexpress_V1_DashboardSnapshot)
+        case change(Medexpress_V1_OrderChange)
+    }
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__DashboardUpdate()
+        medexpress__v1__dashboard_update__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__DashboardUpdate.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_DashboardUpdate.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.DashboardSnapshot` message.
+public struct Medexpress_V1_DashboardSnapshot: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.DashboardSnapshot"
+
+    public var counts: [Medexpress_V1_StatusCount] = []
+
+    /// Orders waiting for a prescriber with flags raised by the rules, oldest first.
+    public var flagged: [Medexpress_V1_OrderSummary] = []
+
+    /// Waiting for a prescriber for more than a day, or with the courier past their estimated
+    /// delivery date, oldest first.
+    public var overdue: [Medexpress_V1_OrderSummary] = []
+
+    public var at: Google_Protobuf_Timestamp?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__DashboardSnapshot()
+        medexpress__v1__dashboard_snapshot__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__DashboardSnapshot.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_DashboardSnapshot.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.StatusCount` message.
+public struct Medexpress_V1_StatusCount: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.StatusCount"
+
+    public var status: Medexpress_V1_OrderStatus = .unspecified
+
+    public var count: Int64 = 0
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__StatusCount()
+        medexpress__v1__status_count__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__StatusCount.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_StatusCount.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// An order as operations lists it (no health data).
+public struct Medexpress_V1_OrderSummary: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.OrderSummary"
+
+    public var orderId: String = ""
+
+    public var customerId: String = ""
+
+    public var treatmentId: String = ""
+
+    public var productId: String = ""
+
+    public var status: Medexpress_V1_OrderStatus = .unspecified
+
+    public var paymentStatus: Medexpress_V1_PaymentStatus = .unspecified
+
+    public var total: Medexpress_V1_Money?
+
+    public var flagCount: Int32 = 0
+
+    public var placedAt: Google_Protobuf_Timestamp?
+
+    public var updatedAt: Google_Protobuf_Timestamp?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__OrderSummary()
+        medexpress__v1__order_summary__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__OrderSummary.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_OrderSummary.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.OrderChange` message.
+public struct Medexpress_V1_OrderChange: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.OrderChange"
+
+    public var order: Medexpress_V1_OrderSummary?
+
+    /// What happened, e.g. "order.placed", "prescription.issued", "order.dispatched".
+    public var action: String = ""
+
+    /// Who did it: "cus_…", "stf_…", a service account or "system".
+    public var actor: String = ""
+
+    public var at: Google_Protobuf_Timestamp?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__OrderChange()
+        medexpress__v1__order_change__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__OrderChange.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_OrderChange.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.AdminListOrdersRequest` message.
+public struct Medexpress_V1_AdminListOrdersRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.AdminListOrdersRequest"
+
+    /// Any of these statuses (all when empty).
+    public var statuses: [Medexpress_V1_OrderStatus] = []
+
+    public var treatmentId: String = ""
+
+    /// Placed at or after / before.
+    public var placedFrom: Google_Protobuf_Timestamp?
+
+    public var placedBefore: Google_Protobuf_Timestamp?
+
+    public var flaggedOnly: Bool = false
+
+    /// 1 to 200; 50 when 0.
+    public var pageSize: Int32 = 0
+
+    public var pageToken: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__AdminListOrdersRequest()
+        medexpress__v1__admin_list_orders_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__AdminListOrdersRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_AdminListOrdersRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.AdminListOrdersResponse` message.
+public struct Medexpress_V1_AdminListOrdersResponse: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.AdminListOrdersResponse"
+
+    public var orders: [Medexpress_V1_OrderSummary] = []
+
+    public var nextPageToken: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__AdminListOrdersResponse()
+        medexpress__v1__admin_list_orders_response__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__AdminListOrdersResponse.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_AdminListOrdersResponse.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.GetOrderDetailRequest` message.
+public struct Medexpress_V1_GetOrderDetailRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.GetOrderDetailRequest"
+
+    public var orderId: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__GetOrderDetailRequest()
+        medexpress__v1__get_order_detail_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__GetOrderDetailRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_GetOrderDetailRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.OrderDetail` message.
+public struct Medexpress_V1_OrderDetail: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.OrderDetail"
+
+    public var order: Medexpress_V1_Order?
+
+    public var summary: Medexpress_V1_OrderSummary?
+
+    public var customerName: String = ""
+
+    public var customerEmail: String = ""
+
+    public var customerPhone: String = ""
+
+    /// The prescription's id, once issued.
+    public var prescriptionId: String = ""
+
+    /// Every audit entry about the order, oldest first.
+    public var auditTrail: [Medexpress_V1_AuditEntry] = []
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__OrderDetail()
+        medexpress__v1__order_detail__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__OrderDetail.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_OrderDetail.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.GetReportRequest` message.
+public struct Medexpress_V1_GetReportRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.GetReportRequest"
+
+    /// The period: orders placed from (inclusive) to before (exclusive).
+    public var from: Google_Protobuf_Timestamp?
+
+    public var before: Google_Protobuf_Timestamp?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__GetReportRequest()
+        medexpress__v1__get_report_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__GetReportRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_GetReportRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.Report` message.
+public struct Medexpress_V1_Report: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.Report"
+
+    public var from: Google_Protobuf_Timestamp?
+
+    public var before: Google_Protobuf_Timestamp?
+
+    public var volumes: Medexpress_V1_OrderVolumes?
+
+    public var delivery: Medexpress_V1_DeliveryPerformance?
+
+    public var feedback: Medexpress_V1_FeedbackSummary?
+
+    public var support: Medexpress_V1_SupportSummary?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__Report()
+        medexpress__v1__report__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__Report.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_Report.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.OrderVolumes` message.
+public struct Medexpress_V1_OrderVolumes: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.OrderVolumes"
+
+    public var orders: Int64 = 0
+
+    /// By UK calendar day placed ("2026-11-29"), by treatment, by current status.
+    public var byDay: [String: Int64] = [:]
+
+    public var byTreatment: [String: Int64] = [:]
+
+    public var byStatus: [String: Int64] = [:]
+
+    /// Sum of order totals, pence.
+    public var value: Medexpress_V1_Money?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__OrderVolumes()
+        medexpress__v1__order_volumes__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__OrderVolumes.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_OrderVolumes.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.DeliveryPerformance` message.
+public struct Medexpress_V1_DeliveryPerformance: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.DeliveryPerformance"
+
+    public var dispatched: Int64 = 0
+
+    public var delivered: Int64 = 0
+
+    public var failedDeliveries: Int64 = 0
+
+    /// Median hours from approval to dispatch, and from dispatch to delivery.
+    public var medianHoursApprovalToDispatch: Double = 0
+
+    public var medianHoursDispatchToDelivery: Double = 0
+
+    /// Per courier service code: delivered orders and the share delivered by the next working day.
+    public var byService: [Medexpress_V1_ServicePerformance] = []
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__DeliveryPerformance()
+        medexpress__v1__delivery_performance__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__DeliveryPerformance.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_DeliveryPerformance.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.ServicePerformance` message.
+public struct Medexpress_V1_ServicePerformance: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.ServicePerformance"
+
+    public var serviceCode: String = ""
+
+    public var delivered: Int64 = 0
+
+    /// 0 to 1.
+    public var nextDayRate: Double = 0
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__ServicePerformance()
+        medexpress__v1__service_performance__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__ServicePerformance.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_ServicePerformance.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.FeedbackSummary` message.
+public struct Medexpress_V1_FeedbackSummary: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.FeedbackSummary"
+
+    public var responses: Int64 = 0
+
+    public var averageRating: Double = 0
+
+    /// Ratings 1 to 5: how many gave each.
+    public var byRating: [Int32: Int64] = [:]
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__FeedbackSummary()
+        medexpress__v1__feedback_summary__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__FeedbackSummary.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_FeedbackSummary.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.SupportSummary` message.
+public struct Medexpress_V1_SupportSummary: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.SupportSummary"
+
+    public var ticketsOpened: Int64 = 0
+
+    public var ticketsResolved: Int64 = 0
+
+    public var medianHoursToFirstResponse: Double = 0
+
+    public var medianHoursToResolution: Double = 0
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__SupportSummary()
+        medexpress__v1__support_summary__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__SupportSummary.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_SupportSummary.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.ExportComplianceReportRequest` message.
+public struct Medexpress_V1_ExportComplianceReportRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.ExportComplianceReportRequest"
+
+    public var from: Google_Protobuf_Timestamp?
+
+    public var before: Google_Protobuf_Timestamp?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__ExportComplianceReportRequest()
+        medexpress__v1__export_compliance_report_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__ExportComplianceReportRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_ExportComplianceReportRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.CsvRow` message.
+public struct Medexpress_V1_CsvRow: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.CsvRow"
+
+    /// One RFC 4180 line without its line ending.
+    public var line: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__CsvRow()
+        medexpress__v1__csv_row__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__CsvRow.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_CsvRow.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
 extension Medexpress_V1_QueryAuditLogRequest {
     /// Converts the C struct libprotobuf-c unpacked.
     init(cMessage c: UnsafePointer<Medexpress__V1__QueryAuditLogRequest>) throws(ProtoDecodingError) {
@@ -274,16 +856,540 @@ extension Medexpress_V1_VerifyAuditLogResponse {
     }
 }
 
+extension Medexpress_V1_WatchOrdersRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__WatchOrdersRequest>) throws(ProtoDecodingError) {
+        self.init()
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__WatchOrdersRequest> {
+        let c = arena.message(Medexpress__V1__WatchOrdersRequest.self, medexpress__v1__watch_orders_request__init)
+        return c
+    }
+}
+
+extension Medexpress_V1_DashboardUpdate {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__DashboardUpdate>) throws(ProtoDecodingError) {
+        self.init()
+        switch ProtobufCCoding.int32(c.pointee.update_case) {
+        case 1:
+            self.update = .snapshot(try ProtobufCCoding.message(c.pointee.snapshot, Medexpress_V1_DashboardSnapshot.init(cMessage:)) ?? Medexpress_V1_DashboardSnapshot())
+        case 2:
+            self.update = .change(try ProtobufCCoding.message(c.pointee.change, Medexpress_V1_OrderChange.init(cMessage:)) ?? Medexpress_V1_OrderChange())
+        default:
+            break
+        }
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__DashboardUpdate> {
+        let c = arena.message(Medexpress__V1__DashboardUpdate.self, medexpress__v1__dashboard_update__init)
+        switch self.update {
+        case .snapshot(let value)?:
+            c.pointee.update_case = ProtobufCCoding.cEnum(1)
+            c.pointee.snapshot = value.cMessage(in: arena)
+        case .change(let value)?:
+            c.pointee.update_case = ProtobufCCoding.cEnum(2)
+            c.pointee.change = value.cMessage(in: arena)
+        case nil:
+            break
+        }
+        return c
+    }
+}
+
+extension Medexpress_V1_DashboardSnapshot {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__DashboardSnapshot>) throws(ProtoDecodingError) {
+        self.init()
+        self.counts = try ProtobufCCoding.messages(c.pointee.counts, count: c.pointee.n_counts, field: "counts", message: Self.protoMessageName, Medexpress_V1_StatusCount.init(cMessage:))
+        self.flagged = try ProtobufCCoding.messages(c.pointee.flagged, count: c.pointee.n_flagged, field: "flagged", message: Self.protoMessageName, Medexpress_V1_OrderSummary.init(cMessage:))
+        self.overdue = try ProtobufCCoding.messages(c.pointee.overdue, count: c.pointee.n_overdue, field: "overdue", message: Self.protoMessageName, Medexpress_V1_OrderSummary.init(cMessage:))
+        self.at = try ProtobufCCoding.message(c.pointee.at, Google_Protobuf_Timestamp.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__DashboardSnapshot> {
+        let c = arena.message(Medexpress__V1__DashboardSnapshot.self, medexpress__v1__dashboard_snapshot__init)
+        if !self.counts.isEmpty {
+            c.pointee.n_counts = self.counts.count
+            c.pointee.counts = arena.pointers(self.counts.map { $0.cMessage(in: arena) })
+        }
+        if !self.flagged.isEmpty {
+            c.pointee.n_flagged = self.flagged.count
+            c.pointee.flagged = arena.pointers(self.flagged.map { $0.cMessage(in: arena) })
+        }
+        if !self.overdue.isEmpty {
+            c.pointee.n_overdue = self.overdue.count
+            c.pointee.overdue = arena.pointers(self.overdue.map { $0.cMessage(in: arena) })
+        }
+        if let value = self.at { c.pointee.at = value.cMessage(in: arena) }
+        return c
+    }
+}
+
+extension Medexpress_V1_StatusCount {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__StatusCount>) throws(ProtoDecodingError) {
+        self.init()
+        self.status = Medexpress_V1_OrderStatus(rawValue: ProtobufCCoding.int32(c.pointee.status))
+        self.count = c.pointee.count
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__StatusCount> {
+        let c = arena.message(Medexpress__V1__StatusCount.self, medexpress__v1__status_count__init)
+        c.pointee.status = ProtobufCCoding.cEnum(self.status.rawValue)
+        c.pointee.count = self.count
+        return c
+    }
+}
+
+extension Medexpress_V1_OrderSummary {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__OrderSummary>) throws(ProtoDecodingError) {
+        self.init()
+        self.orderId = try ProtobufCCoding.string(c.pointee.order_id, field: "order_id", message: Self.protoMessageName)
+        self.customerId = try ProtobufCCoding.string(c.pointee.customer_id, field: "customer_id", message: Self.protoMessageName)
+        self.treatmentId = try ProtobufCCoding.string(c.pointee.treatment_id, field: "treatment_id", message: Self.protoMessageName)
+        self.productId = try ProtobufCCoding.string(c.pointee.product_id, field: "product_id", message: Self.protoMessageName)
+        self.status = Medexpress_V1_OrderStatus(rawValue: ProtobufCCoding.int32(c.pointee.status))
+        self.paymentStatus = Medexpress_V1_PaymentStatus(rawValue: ProtobufCCoding.int32(c.pointee.payment_status))
+        self.total = try ProtobufCCoding.message(c.pointee.total, Medexpress_V1_Money.init(cMessage:))
+        self.flagCount = c.pointee.flag_count
+        self.placedAt = try ProtobufCCoding.message(c.pointee.placed_at, Google_Protobuf_Timestamp.init(cMessage:))
+        self.updatedAt = try ProtobufCCoding.message(c.pointee.updated_at, Google_Protobuf_Timestamp.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__OrderSummary> {
+        let c = arena.message(Medexpress__V1__OrderSummary.self, medexpress__v1__order_summary__init)
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        if !self.customerId.isEmpty { c.pointee.customer_id = arena.cString(self.customerId) }
+        if !self.treatmentId.isEmpty { c.pointee.treatment_id = arena.cString(self.treatmentId) }
+        if !self.productId.isEmpty { c.pointee.product_id = arena.cString(self.productId) }
+        c.pointee.status = ProtobufCCoding.cEnum(self.status.rawValue)
+        c.pointee.payment_status = ProtobufCCoding.cEnum(self.paymentStatus.rawValue)
+        if let value = self.total { c.pointee.total = value.cMessage(in: arena) }
+        c.pointee.flag_count = self.flagCount
+        if let value = self.placedAt { c.pointee.placed_at = value.cMessage(in: arena) }
+        if let value = self.updatedAt { c.pointee.updated_at = value.cMessage(in: arena) }
+        return c
+    }
+}
+
+extension Medexpress_V1_OrderChange {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__OrderChange>) throws(ProtoDecodingError) {
+        self.init()
+        self.order = try ProtobufCCoding.message(c.pointee.order, Medexpress_V1_OrderSummary.init(cMessage:))
+        self.action = try ProtobufCCoding.string(c.pointee.action, field: "action", message: Self.protoMessageName)
+        self.actor = try ProtobufCCoding.string(c.pointee.actor, field: "actor", message: Self.protoMessageName)
+        self.at = try ProtobufCCoding.message(c.pointee.at, Google_Protobuf_Timestamp.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__OrderChange> {
+        let c = arena.message(Medexpress__V1__OrderChange.self, medexpress__v1__order_change__init)
+        if let value = self.order { c.pointee.order = value.cMessage(in: arena) }
+        if !self.action.isEmpty { c.pointee.action = arena.cString(self.action) }
+        if !self.actor.isEmpty { c.pointee.actor = arena.cString(self.actor) }
+        if let value = self.at { c.pointee.at = value.cMessage(in: arena) }
+        return c
+    }
+}
+
+extension Medexpress_V1_AdminListOrdersRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__AdminListOrdersRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.statuses = ProtobufCCoding.array(c.pointee.statuses, count: c.pointee.n_statuses).map { Medexpress_V1_OrderStatus(rawValue: ProtobufCCoding.int32($0)) }
+        self.treatmentId = try ProtobufCCoding.string(c.pointee.treatment_id, field: "treatment_id", message: Self.protoMessageName)
+        self.placedFrom = try ProtobufCCoding.message(c.pointee.placed_from, Google_Protobuf_Timestamp.init(cMessage:))
+        self.placedBefore = try ProtobufCCoding.message(c.pointee.placed_before, Google_Protobuf_Timestamp.init(cMessage:))
+        self.flaggedOnly = c.pointee.flagged_only != 0
+        self.pageSize = c.pointee.page_size
+        self.pageToken = try ProtobufCCoding.string(c.pointee.page_token, field: "page_token", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__AdminListOrdersRequest> {
+        let c = arena.message(Medexpress__V1__AdminListOrdersRequest.self, medexpress__v1__admin_list_orders_request__init)
+        if !self.statuses.isEmpty {
+            c.pointee.n_statuses = self.statuses.count
+            c.pointee.statuses = arena.array(self.statuses.map { ProtobufCCoding.cEnum($0.rawValue) as Medexpress__V1__OrderStatus })
+        }
+        if !self.treatmentId.isEmpty { c.pointee.treatment_id = arena.cString(self.treatmentId) }
+        if let value = self.placedFrom { c.pointee.placed_from = value.cMessage(in: arena) }
+        if let value = self.placedBefore { c.pointee.placed_before = value.cMessage(in: arena) }
+        c.pointee.flagged_only = self.flaggedOnly ? 1 : 0
+        c.pointee.page_size = self.pageSize
+        if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+        return c
+    }
+}
+
+extension Medexpress_V1_AdminListOrdersResponse {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__AdminListOrdersResponse>) throws(ProtoDecodingError) {
+        self.init()
+        self.orders = try ProtobufCCoding.messages(c.pointee.orders, count: c.pointee.n_orders, field: "orders", message: Self.protoMessageName, Medexpress_V1_OrderSummary.init(cMessage:))
+        self.nextPageToken = try ProtobufCCoding.string(c.pointee.next_page_token, field: "next_page_token", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__AdminListOrdersResponse> {
+        let c = arena.message(Medexpress__V1__AdminListOrdersResponse.self, medexpress__v1__admin_list_orders_response__init)
+        if !self.orders.isEmpty {
+            c.pointee.n_orders = self.orders.count
+            c.pointee.orders = arena.pointers(self.orders.map { $0.cMessage(in: arena) })
+        }
+        if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+        return c
+    }
+}
+
+extension Medexpress_V1_GetOrderDetailRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__GetOrderDetailRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.orderId = try ProtobufCCoding.string(c.pointee.order_id, field: "order_id", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__GetOrderDetailRequest> {
+        let c = arena.message(Medexpress__V1__GetOrderDetailRequest.self, medexpress__v1__get_order_detail_request__init)
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        return c
+    }
+}
+
+extension Medexpress_V1_OrderDetail {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__OrderDetail>) throws(ProtoDecodingError) {
+        self.init()
+        self.order = try ProtobufCCoding.message(c.pointee.order, Medexpress_V1_Order.init(cMessage:))
+        self.summary = try ProtobufCCoding.message(c.pointee.summary, Medexpress_V1_OrderSummary.init(cMessage:))
+        self.customerName = try ProtobufCCoding.string(c.pointee.customer_name, field: "customer_name", message: Self.protoMessageName)
+        self.customerEmail = try ProtobufCCoding.string(c.pointee.customer_email, field: "customer_email", message: Self.protoMessageName)
+        self.customerPhone = try ProtobufCCoding.string(c.pointee.customer_phone, field: "customer_phone", message: Self.protoMessageName)
+        self.prescriptionId = try ProtobufCCoding.string(c.pointee.prescription_id, field: "prescription_id", message: Self.protoMessageName)
+        self.auditTrail = try ProtobufCCoding.messages(c.pointee.audit_trail, count: c.pointee.n_audit_trail, field: "audit_trail", message: Self.protoMessageName, Medexpress_V1_AuditEntry.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__OrderDetail> {
+        let c = arena.message(Medexpress__V1__OrderDetail.self, medexpress__v1__order_detail__init)
+        if let value = self.order { c.pointee.order = value.cMessage(in: arena) }
+        if let value = self.summary { c.pointee.summary = value.cMessage(in: arena) }
+        if !self.customerName.isEmpty { c.pointee.customer_name = arena.cString(self.customerName) }
+        if !self.customerEmail.isEmpty { c.pointee.customer_email = arena.cString(self.customerEmail) }
+        if !self.customerPhone.isEmpty { c.pointee.customer_phone = arena.cString(self.customerPhone) }
+        if !self.prescriptionId.isEmpty { c.pointee.prescription_id = arena.cString(self.prescriptionId) }
+        if !self.auditTrail.isEmpty {
+            c.pointee.n_audit_trail = self.auditTrail.count
+            c.pointee.audit_trail = arena.pointers(self.auditTrail.map { $0.cMessage(in: arena) })
+        }
+        return c
+    }
+}
+
+extension Medexpress_V1_GetReportRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__GetReportRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.from = try ProtobufCCoding.message(c.pointee.from, Google_Protobuf_Timestamp.init(cMessage:))
+        self.before = try ProtobufCCoding.message(c.pointee.before, Google_Protobuf_Timestamp.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__GetReportRequest> {
+        let c = arena.message(Medexpress__V1__GetReportRequest.self, medexpress__v1__get_report_request__init)
+        if let value = self.from { c.pointee.from = value.cMessage(in: arena) }
+        if let value = self.before { c.pointee.before = value.cMessage(in: arena) }
+        return c
+    }
+}
+
+extension Medexpress_V1_Report {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__Report>) throws(ProtoDecodingError) {
+        self.init()
+        self.from = try ProtobufCCoding.message(c.pointee.from, Google_Protobuf_Timestamp.init(cMessage:))
+        self.before = try ProtobufCCoding.message(c.pointee.before, Google_Protobuf_Timestamp.init(cMessage:))
+        self.volumes = try ProtobufCCoding.message(c.pointee.volumes, Medexpress_V1_OrderVolumes.init(cMessage:))
+        self.delivery = try ProtobufCCoding.message(c.pointee.delivery, Medexpress_V1_DeliveryPerformance.init(cMessage:))
+        self.feedback = try ProtobufCCoding.message(c.pointee.feedback, Medexpress_V1_FeedbackSummary.init(cMessage:))
+        self.support = try ProtobufCCoding.message(c.pointee.support, Medexpress_V1_SupportSummary.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__Report> {
+        let c = arena.message(Medexpress__V1__Report.self, medexpress__v1__report__init)
+        if let value = self.from { c.pointee.from = value.cMessage(in: arena) }
+        if let value = self.before { c.pointee.before = value.cMessage(in: arena) }
+        if let value = self.volumes { c.pointee.volumes = value.cMessage(in: arena) }
+        if let value = self.delivery { c.pointee.delivery = value.cMessage(in: arena) }
+        if let value = self.feedback { c.pointee.feedback = value.cMessage(in: arena) }
+        if let value = self.support { c.pointee.support = value.cMessage(in: arena) }
+        return c
+    }
+}
+
+extension Medexpress_V1_OrderVolumes {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__OrderVolumes>) throws(ProtoDecodingError) {
+        self.init()
+        self.orders = c.pointee.orders
+        for entry in try ProtobufCCoding.messages(c.pointee.by_day, count: c.pointee.n_by_day, field: "by_day", message: Self.protoMessageName, { $0 }) {
+            let key = try ProtobufCCoding.string(entry.pointee.key, field: "key", message: Self.protoMessageName)
+            self.byDay[key] = entry.pointee.value
+        }
+        for entry in try ProtobufCCoding.messages(c.pointee.by_treatment, count: c.pointee.n_by_treatment, field: "by_treatment", message: Self.protoMessageName, { $0 }) {
+            let key = try ProtobufCCoding.string(entry.pointee.key, field: "key", message: Self.protoMessageName)
+            self.byTreatment[key] = entry.pointee.value
+        }
+        for entry in try ProtobufCCoding.messages(c.pointee.by_status, count: c.pointee.n_by_status, field: "by_status", message: Self.protoMessageName, { $0 }) {
+            let key = try ProtobufCCoding.string(entry.pointee.key, field: "key", message: Self.protoMessageName)
+            self.byStatus[key] = entry.pointee.value
+        }
+        self.value = try ProtobufCCoding.message(c.pointee.value, Medexpress_V1_Money.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__OrderVolumes> {
+        let c = arena.message(Medexpress__V1__OrderVolumes.self, medexpress__v1__order_volumes__init)
+        c.pointee.orders = self.orders
+        if !self.byDay.isEmpty {
+            // Sorted by key, so equal maps encode to equal bytes.
+            let entries = self.byDay.sorted { $0.key < $1.key }.map { entry in
+                let cEntry = arena.message(Medexpress__V1__OrderVolumes__ByDayEntry.self, medexpress__v1__order_volumes__by_day_entry__init)
+                cEntry.pointee.key = arena.cString(entry.key)
+                cEntry.pointee.value = entry.value
+                return cEntry
+            }
+            c.pointee.n_by_day = entries.count
+            c.pointee.by_day = arena.pointers(entries)
+        }
+        if !self.byTreatment.isEmpty {
+            // Sorted by key, so equal maps encode to equal bytes.
+            let entries = self.byTreatment.sorted { $0.key < $1.key }.map { entry in
+                let cEntry = arena.message(Medexpress__V1__OrderVolumes__ByTreatmentEntry.self, medexpress__v1__order_volumes__by_treatment_entry__init)
+                cEntry.pointee.key = arena.cString(entry.key)
+                cEntry.pointee.value = entry.value
+                return cEntry
+            }
+            c.pointee.n_by_treatment = entries.count
+            c.pointee.by_treatment = arena.pointers(entries)
+        }
+        if !self.byStatus.isEmpty {
+            // Sorted by key, so equal maps encode to equal bytes.
+            let entries = self.byStatus.sorted { $0.key < $1.key }.map { entry in
+                let cEntry = arena.message(Medexpress__V1__OrderVolumes__ByStatusEntry.self, medexpress__v1__order_volumes__by_status_entry__init)
+                cEntry.pointee.key = arena.cString(entry.key)
+                cEntry.pointee.value = entry.value
+                return cEntry
+            }
+            c.pointee.n_by_status = entries.count
+            c.pointee.by_status = arena.pointers(entries)
+        }
+        if let value = self.value { c.pointee.value = value.cMessage(in: arena) }
+        return c
+    }
+}
+
+extension Medexpress_V1_DeliveryPerformance {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__DeliveryPerformance>) throws(ProtoDecodingError) {
+        self.init()
+        self.dispatched = c.pointee.dispatched
+        self.delivered = c.pointee.delivered
+        self.failedDeliveries = c.pointee.failed_deliveries
+        self.medianHoursApprovalToDispatch = c.pointee.median_hours_approval_to_dispatch
+        self.medianHoursDispatchToDelivery = c.pointee.median_hours_dispatch_to_delivery
+        self.byService = try ProtobufCCoding.messages(c.pointee.by_service, count: c.pointee.n_by_service, field: "by_service", message: Self.protoMessageName, Medexpress_V1_ServicePerformance.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__DeliveryPerformance> {
+        let c = arena.message(Medexpress__V1__DeliveryPerformance.self, medexpress__v1__delivery_performance__init)
+        c.pointee.dispatched = self.dispatched
+        c.pointee.delivered = self.delivered
+        c.pointee.failed_deliveries = self.failedDeliveries
+        c.pointee.median_hours_approval_to_dispatch = self.medianHoursApprovalToDispatch
+        c.pointee.median_hours_dispatch_to_delivery = self.medianHoursDispatchToDelivery
+        if !self.byService.isEmpty {
+            c.pointee.n_by_service = self.byService.count
+            c.pointee.by_service = arena.pointers(self.byService.map { $0.cMessage(in: arena) })
+        }
+        return c
+    }
+}
+
+extension Medexpress_V1_ServicePerformance {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__ServicePerformance>) throws(ProtoDecodingError) {
+        self.init()
+        self.serviceCode = try ProtobufCCoding.string(c.pointee.service_code, field: "service_code", message: Self.protoMessageName)
+        self.delivered = c.pointee.delivered
+        self.nextDayRate = c.pointee.next_day_rate
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__ServicePerformance> {
+        let c = arena.message(Medexpress__V1__ServicePerformance.self, medexpress__v1__service_performance__init)
+        if !self.serviceCode.isEmpty { c.pointee.service_code = arena.cString(self.serviceCode) }
+        c.pointee.delivered = self.delivered
+        c.pointee.next_day_rate = self.nextDayRate
+        return c
+    }
+}
+
+extension Medexpress_V1_FeedbackSummary {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__FeedbackSummary>) throws(ProtoDecodingError) {
+        self.init()
+        self.responses = c.pointee.responses
+        self.averageRating = c.pointee.average_rating
+        for entry in try ProtobufCCoding.messages(c.pointee.by_rating, count: c.pointee.n_by_rating, field: "by_rating", message: Self.protoMessageName, { $0 }) {
+            let key = entry.pointee.key
+            self.byRating[key] = entry.pointee.value
+        }
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__FeedbackSummary> {
+        let c = arena.message(Medexpress__V1__FeedbackSummary.self, medexpress__v1__feedback_summary__init)
+        c.pointee.responses = self.responses
+        c.pointee.average_rating = self.averageRating
+        if !self.byRating.isEmpty {
+            // Sorted by key, so equal maps encode to equal bytes.
+            let entries = self.byRating.sorted { $0.key < $1.key }.map { entry in
+                let cEntry = arena.message(Medexpress__V1__FeedbackSummary__ByRatingEntry.self, medexpress__v1__feedback_summary__by_rating_entry__init)
+                cEntry.pointee.key = entry.key
+                cEntry.pointee.value = entry.value
+                return cEntry
+            }
+            c.pointee.n_by_rating = entries.count
+            c.pointee.by_rating = arena.pointers(entries)
+        }
+        return c
+    }
+}
+
+extension Medexpress_V1_SupportSummary {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__SupportSummary>) throws(ProtoDecodingError) {
+        self.init()
+        self.ticketsOpened = c.pointee.tickets_opened
+        self.ticketsResolved = c.pointee.tickets_resolved
+        self.medianHoursToFirstResponse = c.pointee.median_hours_to_first_response
+        self.medianHoursToResolution = c.pointee.median_hours_to_resolution
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__SupportSummary> {
+        let c = arena.message(Medexpress__V1__SupportSummary.self, medexpress__v1__support_summary__init)
+        c.pointee.tickets_opened = self.ticketsOpened
+        c.pointee.tickets_resolved = self.ticketsResolved
+        c.pointee.median_hours_to_first_response = self.medianHoursToFirstResponse
+        c.pointee.median_hours_to_resolution = self.medianHoursToResolution
+        return c
+    }
+}
+
+extension Medexpress_V1_ExportComplianceReportRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__ExportComplianceReportRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.from = try ProtobufCCoding.message(c.pointee.from, Google_Protobuf_Timestamp.init(cMessage:))
+        self.before = try ProtobufCCoding.message(c.pointee.before, Google_Protobuf_Timestamp.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__ExportComplianceReportRequest> {
+        let c = arena.message(Medexpress__V1__ExportComplianceReportRequest.self, medexpress__v1__export_compliance_report_request__init)
+        if let value = self.from { c.pointee.from = value.cMessage(in: arena) }
+        if let value = self.before { c.pointee.before = value.cMessage(in: arena) }
+        return c
+    }
+}
+
+extension Medexpress_V1_CsvRow {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__CsvRow>) throws(ProtoDecodingError) {
+        self.init()
+        self.line = try ProtobufCCoding.string(c.pointee.line, field: "line", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__CsvRow> {
+        let c = arena.message(Medexpress__V1__CsvRow.self, medexpress__v1__csv_row__init)
+        if !self.line.isEmpty { c.pointee.line = arena.cString(self.line) }
+        return c
+    }
+}
+
 /// The `medexpress.v1.AdminService` service.
 public enum Medexpress_V1_AdminService {
     /// The service's description.
     public static let descriptor = ServiceDescriptor(fullName: "medexpress.v1.AdminService", methods: [
+        Method.watchOrders.descriptor,
+        Method.listOrders.descriptor,
+        Method.getOrderDetail.descriptor,
+        Method.getReport.descriptor,
+        Method.exportComplianceReport.descriptor,
         Method.queryAuditLog.descriptor,
         Method.verifyAuditLog.descriptor,
     ])
 
     /// The service's methods with their message types.
     public enum Method {
+        /// The dashboard: counts by status, flagged orders and overdue orders now, then every change to
+        /// any order as it happens (made through any server process).
+        public static let watchOrders = RPCMethod<Medexpress_V1_WatchOrdersRequest, Medexpress_V1_DashboardUpdate>(MethodDescriptor(
+            service: "medexpress.v1.AdminService", method: "WatchOrders", type: .serverStreaming,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x02]),
+            ]))
+
+        /// Orders filtered by status, treatment, date placed and flags, newest first.
+        public static let listOrders = RPCMethod<Medexpress_V1_AdminListOrdersRequest, Medexpress_V1_AdminListOrdersResponse>(MethodDescriptor(
+            service: "medexpress.v1.AdminService", method: "ListOrders", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x02]),
+            ]))
+
+        /// One order with everything operations needs (an audited read of personal and health data).
+        public static let getOrderDetail = RPCMethod<Medexpress_V1_GetOrderDetailRequest, Medexpress_V1_OrderDetail>(MethodDescriptor(
+            service: "medexpress.v1.AdminService", method: "GetOrderDetail", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x02]),
+            ]))
+
+        /// Figures over a period: order volumes, delivery performance, customer feedback, support.
+        public static let getReport = RPCMethod<Medexpress_V1_GetReportRequest, Medexpress_V1_Report>(MethodDescriptor(
+            service: "medexpress.v1.AdminService", method: "GetReport", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x02]),
+            ]))
+
+        /// One CSV row per order placed in the period, anonymised for the regulators (CQC, GPhC):
+        /// pseudonymous ids, age bands, postcode districts; no names, addresses, emails or free text.
+        /// The first message is the header row.
+        public static let exportComplianceReport = RPCMethod<Medexpress_V1_ExportComplianceReportRequest, Medexpress_V1_CsvRow>(MethodDescriptor(
+            service: "medexpress.v1.AdminService", method: "ExportComplianceReport", type: .serverStreaming,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x02]),
+            ]))
+
         /// Audit entries, newest first, filtered by what was acted on, who acted or what happened.
         public static let queryAuditLog = RPCMethod<Medexpress_V1_QueryAuditLogRequest, Medexpress_V1_QueryAuditLogResponse>(MethodDescriptor(
             service: "medexpress.v1.AdminService", method: "QueryAuditLog", type: .unary,
@@ -304,6 +1410,24 @@ public enum Medexpress_V1_AdminService {
 
 /// Serves `medexpress.v1.AdminService`: one requirement per method; `methods` routes them.
 public protocol Medexpress_V1_AdminServiceProvider: RPCService {
+    /// The dashboard: counts by status, flagged orders and overdue orders now, then every change to
+    /// any order as it happens (made through any server process).
+    func watchOrders(_ request: Medexpress_V1_WatchOrdersRequest, responses: ResponseWriter<Medexpress_V1_DashboardUpdate>, context: ServerContext) async throws
+
+    /// Orders filtered by status, treatment, date placed and flags, newest first.
+    func listOrders(_ request: Medexpress_V1_AdminListOrdersRequest, context: ServerContext) async throws -> Medexpress_V1_AdminListOrdersResponse
+
+    /// One order with everything operations needs (an audited read of personal and health data).
+    func getOrderDetail(_ request: Medexpress_V1_GetOrderDetailRequest, context: ServerContext) async throws -> Medexpress_V1_OrderDetail
+
+    /// Figures over a period: order volumes, delivery performance, customer feedback, support.
+    func getReport(_ request: Medexpress_V1_GetReportRequest, context: ServerContext) async throws -> Medexpress_V1_Report
+
+    /// One CSV row per order placed in the period, anonymised for the regulators (CQC, GPhC):
+    /// pseudonymous ids, age bands, postcode districts; no names, addresses, emails or free text.
+    /// The first message is the header row.
+    func exportComplianceReport(_ request: Medexpress_V1_ExportComplianceReportRequest, responses: ResponseWriter<Medexpress_V1_CsvRow>, context: ServerContext) async throws
+
     /// Audit entries, newest first, filtered by what was acted on, who acted or what happened.
     func queryAuditLog(_ request: Medexpress_V1_QueryAuditLogRequest, context: ServerContext) async throws -> Medexpress_V1_QueryAuditLogResponse
 
@@ -315,6 +1439,21 @@ extension Medexpress_V1_AdminServiceProvider {
     /// Every method of `medexpress.v1.AdminService`, served by this provider.
     public var methods: [ServerMethod] {
         [
+            .serverStreaming(Medexpress_V1_AdminService.Method.watchOrders) { request, responses, context in
+                try await self.watchOrders(request, responses: responses, context: context)
+            },
+            .unary(Medexpress_V1_AdminService.Method.listOrders) { request, context in
+                try await self.listOrders(request, context: context)
+            },
+            .unary(Medexpress_V1_AdminService.Method.getOrderDetail) { request, context in
+                try await self.getOrderDetail(request, context: context)
+            },
+            .unary(Medexpress_V1_AdminService.Method.getReport) { request, context in
+                try await self.getReport(request, context: context)
+            },
+            .serverStreaming(Medexpress_V1_AdminService.Method.exportComplianceReport) { request, responses, context in
+                try await self.exportComplianceReport(request, responses: responses, context: context)
+            },
             .unary(Medexpress_V1_AdminService.Method.queryAuditLog) { request, context in
                 try await self.queryAuditLog(request, context: context)
             },
@@ -332,6 +1471,34 @@ public struct Medexpress_V1_AdminServiceClient: Sendable {
 
     public init(channel: any RPCChannel) {
         self.channel = channel
+    }
+
+    /// The dashboard: counts by status, flagged orders and overdue orders now, then every change to
+    /// any order as it happens (made through any server process).
+    public func watchOrders(_ request: Medexpress_V1_WatchOrdersRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> ServerStreamingCall<Medexpress_V1_DashboardUpdate> {
+        try await channel.serverStreaming(Medexpress_V1_AdminService.Method.watchOrders, request, metadata: metadata, options: options)
+    }
+
+    /// Orders filtered by status, treatment, date placed and flags, newest first.
+    public func listOrders(_ request: Medexpress_V1_AdminListOrdersRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_AdminListOrdersResponse {
+        try await channel.unary(Medexpress_V1_AdminService.Method.listOrders, request, metadata: metadata, options: options).message
+    }
+
+    /// One order with everything operations needs (an audited read of personal and health data).
+    public func getOrderDetail(_ request: Medexpress_V1_GetOrderDetailRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_OrderDetail {
+        try await channel.unary(Medexpress_V1_AdminService.Method.getOrderDetail, request, metadata: metadata, options: options).message
+    }
+
+    /// Figures over a period: order volumes, delivery performance, customer feedback, support.
+    public func getReport(_ request: Medexpress_V1_GetReportRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_Report {
+        try await channel.unary(Medexpress_V1_AdminService.Method.getReport, request, metadata: metadata, options: options).message
+    }
+
+    /// One CSV row per order placed in the period, anonymised for the regulators (CQC, GPhC):
+    /// pseudonymous ids, age bands, postcode districts; no names, addresses, emails or free text.
+    /// The first message is the header row.
+    public func exportComplianceReport(_ request: Medexpress_V1_ExportComplianceReportRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> ServerStreamingCall<Medexpress_V1_CsvRow> {
+        try await channel.serverStreaming(Medexpress_V1_AdminService.Method.exportComplianceReport, request, metadata: metadata, options: options)
     }
 
     /// Audit entries, newest first, filtered by what was acted on, who acted or what happened.

@@ -530,6 +530,142 @@ public struct Medexpress_V1_ApproveResponse: ProtoMessage {
     }
 }
 
+/// The `medexpress.v1.ListQueriesRequest` message.
+public struct Medexpress_V1_ListQueriesRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.ListQueriesRequest"
+
+    public var pageSize: Int32 = 0
+
+    public var pageToken: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__ListQueriesRequest()
+        medexpress__v1__list_queries_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__ListQueriesRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_ListQueriesRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.ListQueriesResponse` message.
+public struct Medexpress_V1_ListQueriesResponse: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.ListQueriesResponse"
+
+    public var queries: [Medexpress_V1_EscalatedQuery] = []
+
+    public var nextPageToken: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__ListQueriesResponse()
+        medexpress__v1__list_queries_response__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__ListQueriesResponse.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_ListQueriesResponse.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// A support ticket escalated to prescribers: what the customer said and what support asks.
+public struct Medexpress_V1_EscalatedQuery: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.EscalatedQuery"
+
+    public var ticketId: String = ""
+
+    public var customerId: String = ""
+
+    public var orderId: String = ""
+
+    public var subject: String = ""
+
+    /// The conversation so far, including support's internal note.
+    public var messages: [Medexpress_V1_TicketMessage] = []
+
+    public var escalatedAt: Google_Protobuf_Timestamp?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__EscalatedQuery()
+        medexpress__v1__escalated_query__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__EscalatedQuery.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_EscalatedQuery.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.AnswerQueryRequest` message.
+public struct Medexpress_V1_AnswerQueryRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.AnswerQueryRequest"
+
+    public var requestId: String = ""
+
+    public var ticketId: String = ""
+
+    public var answer: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__AnswerQueryRequest()
+        medexpress__v1__answer_query_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__AnswerQueryRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_AnswerQueryRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.AnswerQueryResponse` message.
+public struct Medexpress_V1_AnswerQueryResponse: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.AnswerQueryResponse"
+
+    public var ticketId: String = ""
+
+    public var answeredAt: Google_Protobuf_Timestamp?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__AnswerQueryResponse()
+        medexpress__v1__answer_query_response__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__AnswerQueryResponse.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_AnswerQueryResponse.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
 /// The `medexpress.v1.RejectRequest` message.
 public struct Medexpress_V1_RejectRequest: ProtoMessage {
     public static let protoMessageName = "medexpress.v1.RejectRequest"
@@ -904,6 +1040,107 @@ extension Medexpress_V1_ApproveResponse {
     }
 }
 
+extension Medexpress_V1_ListQueriesRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__ListQueriesRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.pageSize = c.pointee.page_size
+        self.pageToken = try ProtobufCCoding.string(c.pointee.page_token, field: "page_token", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__ListQueriesRequest> {
+        let c = arena.message(Medexpress__V1__ListQueriesRequest.self, medexpress__v1__list_queries_request__init)
+        c.pointee.page_size = self.pageSize
+        if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+        return c
+    }
+}
+
+extension Medexpress_V1_ListQueriesResponse {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__ListQueriesResponse>) throws(ProtoDecodingError) {
+        self.init()
+        self.queries = try ProtobufCCoding.messages(c.pointee.queries, count: c.pointee.n_queries, field: "queries", message: Self.protoMessageName, Medexpress_V1_EscalatedQuery.init(cMessage:))
+        self.nextPageToken = try ProtobufCCoding.string(c.pointee.next_page_token, field: "next_page_token", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__ListQueriesResponse> {
+        let c = arena.message(Medexpress__V1__ListQueriesResponse.self, medexpress__v1__list_queries_response__init)
+        if !self.queries.isEmpty {
+            c.pointee.n_queries = self.queries.count
+            c.pointee.queries = arena.pointers(self.queries.map { $0.cMessage(in: arena) })
+        }
+        if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+        return c
+    }
+}
+
+extension Medexpress_V1_EscalatedQuery {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__EscalatedQuery>) throws(ProtoDecodingError) {
+        self.init()
+        self.ticketId = try ProtobufCCoding.string(c.pointee.ticket_id, field: "ticket_id", message: Self.protoMessageName)
+        self.customerId = try ProtobufCCoding.string(c.pointee.customer_id, field: "customer_id", message: Self.protoMessageName)
+        self.orderId = try ProtobufCCoding.string(c.pointee.order_id, field: "order_id", message: Self.protoMessageName)
+        self.subject = try ProtobufCCoding.string(c.pointee.subject, field: "subject", message: Self.protoMessageName)
+        self.messages = try ProtobufCCoding.messages(c.pointee.messages, count: c.pointee.n_messages, field: "messages", message: Self.protoMessageName, Medexpress_V1_TicketMessage.init(cMessage:))
+        self.escalatedAt = try ProtobufCCoding.message(c.pointee.escalated_at, Google_Protobuf_Timestamp.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__EscalatedQuery> {
+        let c = arena.message(Medexpress__V1__EscalatedQuery.self, medexpress__v1__escalated_query__init)
+        if !self.ticketId.isEmpty { c.pointee.ticket_id = arena.cString(self.ticketId) }
+        if !self.customerId.isEmpty { c.pointee.customer_id = arena.cString(self.customerId) }
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        if !self.subject.isEmpty { c.pointee.subject = arena.cString(self.subject) }
+        if !self.messages.isEmpty {
+            c.pointee.n_messages = self.messages.count
+            c.pointee.messages = arena.pointers(self.messages.map { $0.cMessage(in: arena) })
+        }
+        if let value = self.escalatedAt { c.pointee.escalated_at = value.cMessage(in: arena) }
+        return c
+    }
+}
+
+extension Medexpress_V1_AnswerQueryRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__AnswerQueryRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.requestId = try ProtobufCCoding.string(c.pointee.request_id, field: "request_id", message: Self.protoMessageName)
+        self.ticketId = try ProtobufCCoding.string(c.pointee.ticket_id, field: "ticket_id", message: Self.protoMessageName)
+        self.answer = try ProtobufCCoding.string(c.pointee.answer, field: "answer", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__AnswerQueryRequest> {
+        let c = arena.message(Medexpress__V1__AnswerQueryRequest.self, medexpress__v1__answer_query_request__init)
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if !self.ticketId.isEmpty { c.pointee.ticket_id = arena.cString(self.ticketId) }
+        if !self.answer.isEmpty { c.pointee.answer = arena.cString(self.answer) }
+        return c
+    }
+}
+
+extension Medexpress_V1_AnswerQueryResponse {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__AnswerQueryResponse>) throws(ProtoDecodingError) {
+        self.init()
+        self.ticketId = try ProtobufCCoding.string(c.pointee.ticket_id, field: "ticket_id", message: Self.protoMessageName)
+        self.answeredAt = try ProtobufCCoding.message(c.pointee.answered_at, Google_Protobuf_Timestamp.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__AnswerQueryResponse> {
+        let c = arena.message(Medexpress__V1__AnswerQueryResponse.self, medexpress__v1__answer_query_response__init)
+        if !self.ticketId.isEmpty { c.pointee.ticket_id = arena.cString(self.ticketId) }
+        if let value = self.answeredAt { c.pointee.answered_at = value.cMessage(in: arena) }
+        return c
+    }
+}
+
 extension Medexpress_V1_RejectRequest {
     /// Converts the C struct libprotobuf-c unpacked.
     init(cMessage c: UnsafePointer<Medexpress__V1__RejectRequest>) throws(ProtoDecodingError) {
@@ -951,6 +1188,8 @@ public enum Medexpress_V1_PrescriberService {
         Method.recordVerification.descriptor,
         Method.approve.descriptor,
         Method.reject.descriptor,
+        Method.listQueries.descriptor,
+        Method.answerQuery.descriptor,
         Method.requestInformation.descriptor,
     ])
 
@@ -999,6 +1238,23 @@ public enum Medexpress_V1_PrescriberService {
                 CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x03]),
             ]))
 
+        /// Support tickets escalated to prescribers (side effects, dosage), oldest first.
+        public static let listQueries = RPCMethod<Medexpress_V1_ListQueriesRequest, Medexpress_V1_ListQueriesResponse>(MethodDescriptor(
+            service: "medexpress.v1.PrescriberService", method: "ListQueries", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x03]),
+            ]))
+
+        /// Answers an escalated support ticket; the answer is logged on the ticket for the support
+        /// team (internal), who reply to the customer.
+        public static let answerQuery = RPCMethod<Medexpress_V1_AnswerQueryRequest, Medexpress_V1_AnswerQueryResponse>(MethodDescriptor(
+            service: "medexpress.v1.PrescriberService", method: "AnswerQuery", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x03]),
+            ]))
+
         /// Asks the customer something; the order waits (and is cancelled if no answer comes in time).
         public static let requestInformation = RPCMethod<Medexpress_V1_RequestInformationRequest, Medexpress_V1_Order>(MethodDescriptor(
             service: "medexpress.v1.PrescriberService", method: "RequestInformation", type: .unary,
@@ -1029,6 +1285,13 @@ public protocol Medexpress_V1_PrescriberServiceProvider: RPCService {
     /// Declines to prescribe; the payment hold is released.
     func reject(_ request: Medexpress_V1_RejectRequest, context: ServerContext) async throws -> Medexpress_V1_Order
 
+    /// Support tickets escalated to prescribers (side effects, dosage), oldest first.
+    func listQueries(_ request: Medexpress_V1_ListQueriesRequest, context: ServerContext) async throws -> Medexpress_V1_ListQueriesResponse
+
+    /// Answers an escalated support ticket; the answer is logged on the ticket for the support
+    /// team (internal), who reply to the customer.
+    func answerQuery(_ request: Medexpress_V1_AnswerQueryRequest, context: ServerContext) async throws -> Medexpress_V1_AnswerQueryResponse
+
     /// Asks the customer something; the order waits (and is cancelled if no answer comes in time).
     func requestInformation(_ request: Medexpress_V1_RequestInformationRequest, context: ServerContext) async throws -> Medexpress_V1_Order
 }
@@ -1051,6 +1314,12 @@ extension Medexpress_V1_PrescriberServiceProvider {
             },
             .unary(Medexpress_V1_PrescriberService.Method.reject) { request, context in
                 try await self.reject(request, context: context)
+            },
+            .unary(Medexpress_V1_PrescriberService.Method.listQueries) { request, context in
+                try await self.listQueries(request, context: context)
+            },
+            .unary(Medexpress_V1_PrescriberService.Method.answerQuery) { request, context in
+                try await self.answerQuery(request, context: context)
             },
             .unary(Medexpress_V1_PrescriberService.Method.requestInformation) { request, context in
                 try await self.requestInformation(request, context: context)
@@ -1094,6 +1363,17 @@ public struct Medexpress_V1_PrescriberServiceClient: Sendable {
     /// Declines to prescribe; the payment hold is released.
     public func reject(_ request: Medexpress_V1_RejectRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_Order {
         try await channel.unary(Medexpress_V1_PrescriberService.Method.reject, request, metadata: metadata, options: options).message
+    }
+
+    /// Support tickets escalated to prescribers (side effects, dosage), oldest first.
+    public func listQueries(_ request: Medexpress_V1_ListQueriesRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_ListQueriesResponse {
+        try await channel.unary(Medexpress_V1_PrescriberService.Method.listQueries, request, metadata: metadata, options: options).message
+    }
+
+    /// Answers an escalated support ticket; the answer is logged on the ticket for the support
+    /// team (internal), who reply to the customer.
+    public func answerQuery(_ request: Medexpress_V1_AnswerQueryRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_AnswerQueryResponse {
+        try await channel.unary(Medexpress_V1_PrescriberService.Method.answerQuery, request, metadata: metadata, options: options).message
     }
 
     /// Asks the customer something; the order waits (and is cancelled if no answer comes in time).

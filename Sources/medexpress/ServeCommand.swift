@@ -194,10 +194,10 @@ struct ServeCommand {
         let health = HealthService()
         var services: [any RPCService] = [health, AuthService(store: store, vault: vault, sessions: sessions, blocking: blocking,
                                                                       staffAuthority: staffAuthority),
-                                         AdminService(store: store), CatalogService(catalog: catalog),
+                                         AdminService(journey: journey), CatalogService(catalog: catalog),
                                          ConsultationService(journey: journey), OrderService(journey: journey, outbox: outbox),
                                          PrescriberService(journey: journey, outbox: outbox), PharmacyService(journey: journey, outbox: outbox),
-                                         CourierService(journey: journey, outbox: outbox)]
+                                         CourierService(journey: journey, outbox: outbox), SupportService(journey: journey, outbox: outbox)]
         // Reflection lists every service served, itself included.
         let reflectionNames = [Grpc_Reflection_V1_ServerReflection.descriptor.fullName,
                                Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullName]

@@ -227,7 +227,7 @@ public struct CustomerEmail: Hashable, Sendable {
                                      "September", "October", "November", "December"]
 
     /// "Thursday 24 December 2026", as UK writers put dates.
-    private static func longDate(_ day: CalendarDay) -> String {
+    static func longDate(_ day: CalendarDay) -> String {
         "\(weekdayNames[day.weekday - 1]) \(day.day) \(monthNames[day.month - 1]) \(day.year)"
     }
 }

@@ -24,4 +24,5 @@
 #include "medexpress/v1/order.pb-c.h"
 #include "medexpress/v1/pharmacy.pb-c.h"
 #include "medexpress/v1/prescriber.pb-c.h"
+#include "medexpress/v1/support.pb-c.h"
 #endif

@@ -11,6 +11,8 @@ public final class ChangeFeed: Sendable {
     /// One change: what was acted on and what happened (no health data; the stream loads it).
     public struct Change: Sendable, Hashable {
         public let sequence: Int64
+        /// Who acted: "cus_…", "stf_…", a service account or "system".
+        public let actor: String
         public let resource: String
         public let action: String
         public let atMicroseconds: Int64
@@ -60,7 +62,7 @@ public final class ChangeFeed: Sendable {
     /// Changes after `cursor` whose action starts with one of `prefixes`, oldest first.
     public func changes(after cursor: Int64, actionPrefixes prefixes: [String]) async throws -> (changes: [Change], cursor: Int64) {
         let rows = try await store.read { tx in
-            try tx.query("SELECT seq, resource, action, at_us FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            try tx.query("SELECT seq, actor, resource, action, at_us FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
                          [.integer(cursor), .integer(Int64(Self.batchSize))])
         }
         var changes: [Change] = []
@@ -69,7 +71,7 @@ public final class ChangeFeed: Sendable {
             last = try row.int64("seq")
             let action = try row.string("action")
             guard prefixes.contains(where: { action.hasPrefix($0) }) else { continue }
-            changes.append(Change(sequence: last, resource: try row.string("resource"), action: action,
+            changes.append(Change(sequence: last, actor: try row.string("actor"), resource: try row.string("resource"), action: action,
                                   atMicroseconds: try row.int64("at_us")))
         }
         return (changes, last)

@@ -21,7 +21,9 @@ public enum Schema {
            EncryptedColumn(table: "pom_register", keyColumn: "id", column: "entry"),
            EncryptedColumn(table: "shipments", keyColumn: "id", column: "label"),
            EncryptedColumn(table: "tracking_events", keyColumn: "id", column: "details"),
-           EncryptedColumn(table: "feedback", keyColumn: "order_id", column: "comment")]
+           EncryptedColumn(table: "feedback", keyColumn: "order_id", column: "comment"),
+           EncryptedColumn(table: "tickets", keyColumn: "id", column: "subject"),
+           EncryptedColumn(table: "ticket_messages", keyColumn: "id", column: "text")]
 
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "data keys and audit log", sql: """
@@ -431,6 +433,41 @@ public enum Schema {
                 submitted_at_us INTEGER NOT NULL
             );
             CREATE INDEX feedback_submitted ON feedback (submitted_at_us)
+            """),
+        Migration.portable(version: 13, name: "support tickets", sql: """
+            CREATE TABLE tickets (
+                id TEXT PRIMARY KEY,
+                customer_id TEXT NOT NULL REFERENCES customers (id),
+                order_id TEXT REFERENCES orders (id),
+                category INTEGER NOT NULL,
+                state INTEGER NOT NULL,
+                channel INTEGER NOT NULL,
+                subject BLOB NOT NULL,
+                assigned_to TEXT,
+                escalated_to INTEGER NOT NULL DEFAULT 0,
+                message_count INTEGER NOT NULL DEFAULT 0,
+                reply_count INTEGER NOT NULL DEFAULT 0,
+                opened_at_us INTEGER NOT NULL,
+                first_response_at_us INTEGER,
+                escalated_at_us INTEGER,
+                resolved_at_us INTEGER,
+                updated_at_us INTEGER NOT NULL
+            );
+            CREATE INDEX tickets_customer ON tickets (customer_id, opened_at_us);
+            CREATE INDEX tickets_state ON tickets (state, opened_at_us);
+            CREATE TABLE ticket_messages (
+                id TEXT PRIMARY KEY,
+                ticket_id TEXT NOT NULL REFERENCES tickets (id),
+                seq INTEGER NOT NULL,
+                author_id TEXT NOT NULL,
+                author_role INTEGER NOT NULL,
+                text BLOB NOT NULL,
+                internal INTEGER NOT NULL CHECK (internal IN (0, 1)),
+                template TEXT NOT NULL DEFAULT '',
+                at_us INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX ticket_messages_seq ON ticket_messages (ticket_id, seq);
+            CREATE INDEX ticket_messages_author ON ticket_messages (author_id, at_us)
             """),
     ]
 }

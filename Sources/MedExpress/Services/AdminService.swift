@@ -3,8 +3,8 @@ import RPCCore
 import Store
 import Trust
 
-/// `medexpress.v1.AdminService`, its audit half: querying and verifying the audit log. Reading
-/// the log is itself audited.
+/// `medexpress.v1.AdminService`: the order dashboard and order lists (AdminService+Orders), and
+/// querying and verifying the audit log. Reading the log is itself audited.
 public struct AdminService: Medexpress_V1_AdminServiceProvider {
     /// The largest page of audit entries.
     static let maxPageSize = 500
@@ -12,21 +12,16 @@ public struct AdminService: Medexpress_V1_AdminServiceProvider {
     /// The longest filter value accepted (ids, names and actions are far shorter).
     static let maxFilterCharacters = 200
 
-    let store: any StoreEngine
-    let clock: @Sendable () -> Int64
+    let journey: Journey
+    var store: any StoreEngine { journey.store }
+    var clock: @Sendable () -> Int64 { journey.clock }
 
-    public init(store: any StoreEngine, clock: @escaping @Sendable () -> Int64 = WallClock.nowMicroseconds) {
-        self.store = store
-        self.clock = clock
-    }
+    public init(journey: Journey) { self.journey = journey }
 
     public func queryAuditLog(_ request: Medexpress_V1_QueryAuditLogRequest, context: ServerContext) async throws
         -> Medexpress_V1_QueryAuditLogResponse {
         let caller = try context.requireCaller()
-        guard (0...Self.maxPageSize).contains(Int(request.pageSize)) else {
-            throw Status(.invalidArgument, "page_size: 1 to \(Self.maxPageSize) (0 for \(Self.defaultPageSize))")
-        }
-        let pageSize = request.pageSize == 0 ? Self.defaultPageSize : Int(request.pageSize)
+        let pageSize = try checkedPageSize(request.pageSize, maximum: Self.maxPageSize, default: Self.defaultPageSize)
         var before = Int64.max
         if !request.pageToken.isEmpty {
             guard let token = Int64(request.pageToken), token > 0 else {
@@ -52,21 +47,7 @@ public struct AdminService: Medexpress_V1_AdminServiceProvider {
         let boundParameters = parameters
         let rows = try await store.read { tx in try tx.query(sql, boundParameters) }
         var response = Medexpress_V1_QueryAuditLogResponse()
-        for row in rows.prefix(pageSize) {
-            var entry = Medexpress_V1_AuditEntry()
-            entry.sequence = try row.int64("seq")
-            entry.at = Timestamps.timestamp(microseconds: try row.int64("at_us"))
-            entry.actor = try row.string("actor")
-            entry.role = Medexpress_V1_Role(rawValue: Int32(truncatingIfNeeded: try row.int64("role")))
-            entry.certificateThumbprint = try row.string("certificate_thumbprint")
-            entry.method = try row.string("method")
-            entry.resource = try row.string("resource")
-            entry.action = try row.string("action")
-            entry.outcome = try row.string("outcome")
-            entry.detail = try row.string("detail")
-            entry.hash = Hex.encode(try row.bytes("hash"))
-            response.entries.append(entry)
-        }
+        response.entries = try rows.prefix(pageSize).map(Self.auditEntry)
         if rows.count > pageSize, let last = response.entries.last { response.nextPageToken = String(last.sequence) }
         try await audit(caller, context: context, action: "audit_log.queried",
                         detail: "resource=\(request.resource) actor=\(request.actor) action=\(request.action)")
@@ -89,6 +70,23 @@ public struct AdminService: Medexpress_V1_AdminServiceProvider {
         try await audit(caller, context: context, action: "audit_log.verified",
                         detail: response.intact ? "intact" : "broken at \(response.brokenSequence)")
         return response
+    }
+
+    /// An audit log row as a message.
+    static func auditEntry(_ row: SQLRow) throws -> Medexpress_V1_AuditEntry {
+        var entry = Medexpress_V1_AuditEntry()
+        entry.sequence = try row.int64("seq")
+        entry.at = Timestamps.timestamp(microseconds: try row.int64("at_us"))
+        entry.actor = try row.string("actor")
+        entry.role = Medexpress_V1_Role(rawValue: Int32(truncatingIfNeeded: try row.int64("role")))
+        entry.certificateThumbprint = try row.string("certificate_thumbprint")
+        entry.method = try row.string("method")
+        entry.resource = try row.string("resource")
+        entry.action = try row.string("action")
+        entry.outcome = try row.string("outcome")
+        entry.detail = try row.string("detail")
+        entry.hash = Hex.encode(try row.bytes("hash"))
+        return entry
     }
 
     private func audit(_ caller: Caller, context: ServerContext, action: String, detail: String) async throws {

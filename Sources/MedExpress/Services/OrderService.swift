@@ -48,10 +48,7 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
     public func listOrders(_ request: Medexpress_V1_ListOrdersRequest, context: ServerContext) async throws
         -> Medexpress_V1_ListOrdersResponse {
         let caller = try context.requireCaller()
-        guard (0...Self.maxPageSize).contains(Int(request.pageSize)) else {
-            throw Status(.invalidArgument, "page_size: 1 to \(Self.maxPageSize) (0 for \(Self.defaultPageSize))")
-        }
-        let pageSize = request.pageSize == 0 ? Self.defaultPageSize : Int(request.pageSize)
+        let pageSize = try checkedPageSize(request.pageSize, maximum: Self.maxPageSize, default: Self.defaultPageSize)
         let after = try PageToken(request.pageToken)
         let cipher = journey.vault.cipher
         let catalog = journey.catalog
@@ -234,7 +231,16 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
     }
 }
 
-/// ListOrders' page token: where the previous page ended ("<created_at_us>.<order id>").
+/// The page size a list call asked for: 0 means the method's default; more than its maximum is
+/// INVALID_ARGUMENT naming `page_size`.
+func checkedPageSize(_ requested: Int32, maximum: Int, default defaultSize: Int) throws(Status) -> Int {
+    guard (0...maximum).contains(Int(requested)) else {
+        throw Status(.invalidArgument, "page_size: 1 to \(maximum) (0 for \(defaultSize))")
+    }
+    return requested == 0 ? defaultSize : Int(requested)
+}
+
+/// A list's page token: where the previous page ended ("<created_at_us>.<id>").
 struct PageToken {
     let createdAt: Int64
     let id: String

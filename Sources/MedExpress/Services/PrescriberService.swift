@@ -27,10 +27,7 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
     public func listReviewQueue(_ request: Medexpress_V1_ListReviewQueueRequest, context: ServerContext) async throws
         -> Medexpress_V1_ListReviewQueueResponse {
         _ = try context.requireCaller()
-        guard (0...Self.maxPageSize).contains(Int(request.pageSize)) else {
-            throw Status(.invalidArgument, "page_size: 1 to \(Self.maxPageSize) (0 for \(Self.defaultPageSize))")
-        }
-        let pageSize = request.pageSize == 0 ? Self.defaultPageSize : Int(request.pageSize)
+        let pageSize = try checkedPageSize(request.pageSize, maximum: Self.maxPageSize, default: Self.defaultPageSize)
         let after = try PageToken(request.pageToken)
         let catalog = journey.catalog
         let flaggedOnly = request.flaggedOnly

@@ -10,4 +10,8 @@ final class TestClock: Sendable {
     func advance(days: Int) {
         offsetMicroseconds.withLock { $0 += Int64(days) * 86_400_000_000 }
     }
+
+    func advance(hours: Int) {
+        offsetMicroseconds.withLock { $0 += Int64(hours) * 3_600_000_000 }
+    }
 }

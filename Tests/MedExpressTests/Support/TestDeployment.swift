@@ -31,6 +31,7 @@ struct TestDeployment {
     var catalog: Medexpress_V1_CatalogServiceClient { Medexpress_V1_CatalogServiceClient(channel: channel) }
     var consultations: Medexpress_V1_ConsultationServiceClient { Medexpress_V1_ConsultationServiceClient(channel: channel) }
     var orders: Medexpress_V1_OrderServiceClient { Medexpress_V1_OrderServiceClient(channel: channel) }
+    var support: Medexpress_V1_SupportServiceClient { Medexpress_V1_SupportServiceClient(channel: channel) }
 
     /// With `pki`, the server speaks TLS and accepts client certificates from its CA: staff can
     /// sign in (`signInStaff`).
@@ -52,7 +53,8 @@ struct TestDeployment {
         let services: [any RPCService] = [auth, CatalogService(catalog: journey.catalog), ConsultationService(journey: journey),
                                           OrderService(journey: journey, outbox: outbox), PrescriberService(journey: journey, outbox: outbox),
                                           PharmacyService(journey: journey, outbox: outbox),
-                                          CourierService(journey: journey, outbox: outbox)]
+                                          CourierService(journey: journey, outbox: outbox), AdminService(journey: journey),
+                                          SupportService(journey: journey, outbox: outbox)]
         let server = try Server(configuration: configuration, services: services,
                                 interceptors: [AuthorizationInterceptor(resolver: sessions), StoreErrorInterceptor()],
                                 log: Logger(component: "test", minimumLevel: .error))

@@ -52,6 +52,7 @@ struct TestStaff {
     let channel: GRPCChannel
     var prescriber: Medexpress_V1_PrescriberServiceClient { Medexpress_V1_PrescriberServiceClient(channel: channel) }
     var pharmacy: Medexpress_V1_PharmacyServiceClient { Medexpress_V1_PharmacyServiceClient(channel: channel) }
+    var admin: Medexpress_V1_AdminServiceClient { Medexpress_V1_AdminServiceClient(channel: channel) }
     var auth: Medexpress_V1_AuthServiceClient { Medexpress_V1_AuthServiceClient(channel: channel) }
 }
 

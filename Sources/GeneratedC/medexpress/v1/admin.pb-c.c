@@ -232,6 +232,885 @@ void   medexpress__v1__verify_audit_log_response__free_unpacked
   assert(message->base.descriptor == &medexpress__v1__verify_audit_log_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   medexpress__v1__watch_orders_request__init
+                     (Medexpress__V1__WatchOrdersRequest         *message)
+{
+  static const Medexpress__V1__WatchOrdersRequest init_value = MEDEXPRESS__V1__WATCH_ORDERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__watch_orders_request__get_packed_size
+                     (const Medexpress__V1__WatchOrdersRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__watch_orders_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__watch_orders_request__pack
+                     (const Medexpress__V1__WatchOrdersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__watch_orders_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__watch_orders_request__pack_to_buffer
+                     (const Medexpress__V1__WatchOrdersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__watch_orders_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__WatchOrdersRequest *
+       medexpress__v1__watch_orders_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__WatchOrdersRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__watch_orders_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__watch_orders_request__free_unpacked
+                     (Medexpress__V1__WatchOrdersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__watch_orders_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__dashboard_update__init
+                     (Medexpress__V1__DashboardUpdate         *message)
+{
+  static const Medexpress__V1__DashboardUpdate init_value = MEDEXPRESS__V1__DASHBOARD_UPDATE__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__dashboard_update__get_packed_size
+                     (const Medexpress__V1__DashboardUpdate *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__dashboard_update__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__dashboard_update__pack
+                     (const Medexpress__V1__DashboardUpdate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__dashboard_update__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__dashboard_update__pack_to_buffer
+                     (const Medexpress__V1__DashboardUpdate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__dashboard_update__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__DashboardUpdate *
+       medexpress__v1__dashboard_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__DashboardUpdate *)
+     protobuf_c_message_unpack (&medexpress__v1__dashboard_update__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__dashboard_update__free_unpacked
+                     (Medexpress__V1__DashboardUpdate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__dashboard_update__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__dashboard_snapshot__init
+                     (Medexpress__V1__DashboardSnapshot         *message)
+{
+  static const Medexpress__V1__DashboardSnapshot init_value = MEDEXPRESS__V1__DASHBOARD_SNAPSHOT__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__dashboard_snapshot__get_packed_size
+                     (const Medexpress__V1__DashboardSnapshot *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__dashboard_snapshot__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__dashboard_snapshot__pack
+                     (const Medexpress__V1__DashboardSnapshot *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__dashboard_snapshot__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__dashboard_snapshot__pack_to_buffer
+                     (const Medexpress__V1__DashboardSnapshot *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__dashboard_snapshot__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__DashboardSnapshot *
+       medexpress__v1__dashboard_snapshot__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__DashboardSnapshot *)
+     protobuf_c_message_unpack (&medexpress__v1__dashboard_snapshot__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__dashboard_snapshot__free_unpacked
+                     (Medexpress__V1__DashboardSnapshot *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__dashboard_snapshot__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__status_count__init
+                     (Medexpress__V1__StatusCount         *message)
+{
+  static const Medexpress__V1__StatusCount init_value = MEDEXPRESS__V1__STATUS_COUNT__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__status_count__get_packed_size
+                     (const Medexpress__V1__StatusCount *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__status_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__status_count__pack
+                     (const Medexpress__V1__StatusCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__status_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__status_count__pack_to_buffer
+                     (const Medexpress__V1__StatusCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__status_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__StatusCount *
+       medexpress__v1__status_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__StatusCount *)
+     protobuf_c_message_unpack (&medexpress__v1__status_count__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__status_count__free_unpacked
+                     (Medexpress__V1__StatusCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__status_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__order_summary__init
+                     (Medexpress__V1__OrderSummary         *message)
+{
+  static const Medexpress__V1__OrderSummary init_value = MEDEXPRESS__V1__ORDER_SUMMARY__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__order_summary__get_packed_size
+                     (const Medexpress__V1__OrderSummary *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_summary__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__order_summary__pack
+                     (const Medexpress__V1__OrderSummary *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_summary__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__order_summary__pack_to_buffer
+                     (const Medexpress__V1__OrderSummary *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_summary__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__OrderSummary *
+       medexpress__v1__order_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__OrderSummary *)
+     protobuf_c_message_unpack (&medexpress__v1__order_summary__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__order_summary__free_unpacked
+                     (Medexpress__V1__OrderSummary *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__order_summary__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__order_change__init
+                     (Medexpress__V1__OrderChange         *message)
+{
+  static const Medexpress__V1__OrderChange init_value = MEDEXPRESS__V1__ORDER_CHANGE__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__order_change__get_packed_size
+                     (const Medexpress__V1__OrderChange *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_change__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__order_change__pack
+                     (const Medexpress__V1__OrderChange *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_change__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__order_change__pack_to_buffer
+                     (const Medexpress__V1__OrderChange *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_change__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__OrderChange *
+       medexpress__v1__order_change__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__OrderChange *)
+     protobuf_c_message_unpack (&medexpress__v1__order_change__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__order_change__free_unpacked
+                     (Medexpress__V1__OrderChange *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__order_change__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__admin_list_orders_request__init
+                     (Medexpress__V1__AdminListOrdersRequest         *message)
+{
+  static const Medexpress__V1__AdminListOrdersRequest init_value = MEDEXPRESS__V1__ADMIN_LIST_ORDERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__admin_list_orders_request__get_packed_size
+                     (const Medexpress__V1__AdminListOrdersRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__admin_list_orders_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__admin_list_orders_request__pack
+                     (const Medexpress__V1__AdminListOrdersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__admin_list_orders_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__admin_list_orders_request__pack_to_buffer
+                     (const Medexpress__V1__AdminListOrdersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__admin_list_orders_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__AdminListOrdersRequest *
+       medexpress__v1__admin_list_orders_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__AdminListOrdersRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__admin_list_orders_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__admin_list_orders_request__free_unpacked
+                     (Medexpress__V1__AdminListOrdersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__admin_list_orders_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__admin_list_orders_response__init
+                     (Medexpress__V1__AdminListOrdersResponse         *message)
+{
+  static const Medexpress__V1__AdminListOrdersResponse init_value = MEDEXPRESS__V1__ADMIN_LIST_ORDERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__admin_list_orders_response__get_packed_size
+                     (const Medexpress__V1__AdminListOrdersResponse *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__admin_list_orders_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__admin_list_orders_response__pack
+                     (const Medexpress__V1__AdminListOrdersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__admin_list_orders_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__admin_list_orders_response__pack_to_buffer
+                     (const Medexpress__V1__AdminListOrdersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__admin_list_orders_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__AdminListOrdersResponse *
+       medexpress__v1__admin_list_orders_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__AdminListOrdersResponse *)
+     protobuf_c_message_unpack (&medexpress__v1__admin_list_orders_response__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__admin_list_orders_response__free_unpacked
+                     (Medexpress__V1__AdminListOrdersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__admin_list_orders_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__get_order_detail_request__init
+                     (Medexpress__V1__GetOrderDetailRequest         *message)
+{
+  static const Medexpress__V1__GetOrderDetailRequest init_value = MEDEXPRESS__V1__GET_ORDER_DETAIL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__get_order_detail_request__get_packed_size
+                     (const Medexpress__V1__GetOrderDetailRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__get_order_detail_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__get_order_detail_request__pack
+                     (const Medexpress__V1__GetOrderDetailRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__get_order_detail_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__get_order_detail_request__pack_to_buffer
+                     (const Medexpress__V1__GetOrderDetailRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__get_order_detail_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__GetOrderDetailRequest *
+       medexpress__v1__get_order_detail_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__GetOrderDetailRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__get_order_detail_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__get_order_detail_request__free_unpacked
+                     (Medexpress__V1__GetOrderDetailRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__get_order_detail_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__order_detail__init
+                     (Medexpress__V1__OrderDetail         *message)
+{
+  static const Medexpress__V1__OrderDetail init_value = MEDEXPRESS__V1__ORDER_DETAIL__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__order_detail__get_packed_size
+                     (const Medexpress__V1__OrderDetail *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_detail__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__order_detail__pack
+                     (const Medexpress__V1__OrderDetail *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_detail__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__order_detail__pack_to_buffer
+                     (const Medexpress__V1__OrderDetail *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_detail__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__OrderDetail *
+       medexpress__v1__order_detail__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__OrderDetail *)
+     protobuf_c_message_unpack (&medexpress__v1__order_detail__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__order_detail__free_unpacked
+                     (Medexpress__V1__OrderDetail *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__order_detail__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__get_report_request__init
+                     (Medexpress__V1__GetReportRequest         *message)
+{
+  static const Medexpress__V1__GetReportRequest init_value = MEDEXPRESS__V1__GET_REPORT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__get_report_request__get_packed_size
+                     (const Medexpress__V1__GetReportRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__get_report_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__get_report_request__pack
+                     (const Medexpress__V1__GetReportRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__get_report_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__get_report_request__pack_to_buffer
+                     (const Medexpress__V1__GetReportRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__get_report_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__GetReportRequest *
+       medexpress__v1__get_report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__GetReportRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__get_report_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__get_report_request__free_unpacked
+                     (Medexpress__V1__GetReportRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__get_report_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__report__init
+                     (Medexpress__V1__Report         *message)
+{
+  static const Medexpress__V1__Report init_value = MEDEXPRESS__V1__REPORT__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__report__get_packed_size
+                     (const Medexpress__V1__Report *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__report__pack
+                     (const Medexpress__V1__Report *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__report__pack_to_buffer
+                     (const Medexpress__V1__Report *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__Report *
+       medexpress__v1__report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__Report *)
+     protobuf_c_message_unpack (&medexpress__v1__report__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__report__free_unpacked
+                     (Medexpress__V1__Report *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__report__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__order_volumes__by_day_entry__init
+                     (Medexpress__V1__OrderVolumes__ByDayEntry         *message)
+{
+  static const Medexpress__V1__OrderVolumes__ByDayEntry init_value = MEDEXPRESS__V1__ORDER_VOLUMES__BY_DAY_ENTRY__INIT;
+  *message = init_value;
+}
+void   medexpress__v1__order_volumes__by_treatment_entry__init
+                     (Medexpress__V1__OrderVolumes__ByTreatmentEntry         *message)
+{
+  static const Medexpress__V1__OrderVolumes__ByTreatmentEntry init_value = MEDEXPRESS__V1__ORDER_VOLUMES__BY_TREATMENT_ENTRY__INIT;
+  *message = init_value;
+}
+void   medexpress__v1__order_volumes__by_status_entry__init
+                     (Medexpress__V1__OrderVolumes__ByStatusEntry         *message)
+{
+  static const Medexpress__V1__OrderVolumes__ByStatusEntry init_value = MEDEXPRESS__V1__ORDER_VOLUMES__BY_STATUS_ENTRY__INIT;
+  *message = init_value;
+}
+void   medexpress__v1__order_volumes__init
+                     (Medexpress__V1__OrderVolumes         *message)
+{
+  static const Medexpress__V1__OrderVolumes init_value = MEDEXPRESS__V1__ORDER_VOLUMES__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__order_volumes__get_packed_size
+                     (const Medexpress__V1__OrderVolumes *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_volumes__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__order_volumes__pack
+                     (const Medexpress__V1__OrderVolumes *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_volumes__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__order_volumes__pack_to_buffer
+                     (const Medexpress__V1__OrderVolumes *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__order_volumes__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__OrderVolumes *
+       medexpress__v1__order_volumes__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__OrderVolumes *)
+     protobuf_c_message_unpack (&medexpress__v1__order_volumes__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__order_volumes__free_unpacked
+                     (Medexpress__V1__OrderVolumes *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__order_volumes__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__delivery_performance__init
+                     (Medexpress__V1__DeliveryPerformance         *message)
+{
+  static const Medexpress__V1__DeliveryPerformance init_value = MEDEXPRESS__V1__DELIVERY_PERFORMANCE__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__delivery_performance__get_packed_size
+                     (const Medexpress__V1__DeliveryPerformance *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__delivery_performance__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__delivery_performance__pack
+                     (const Medexpress__V1__DeliveryPerformance *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__delivery_performance__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__delivery_performance__pack_to_buffer
+                     (const Medexpress__V1__DeliveryPerformance *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__delivery_performance__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__DeliveryPerformance *
+       medexpress__v1__delivery_performance__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__DeliveryPerformance *)
+     protobuf_c_message_unpack (&medexpress__v1__delivery_performance__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__delivery_performance__free_unpacked
+                     (Medexpress__V1__DeliveryPerformance *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__delivery_performance__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__service_performance__init
+                     (Medexpress__V1__ServicePerformance         *message)
+{
+  static const Medexpress__V1__ServicePerformance init_value = MEDEXPRESS__V1__SERVICE_PERFORMANCE__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__service_performance__get_packed_size
+                     (const Medexpress__V1__ServicePerformance *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__service_performance__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__service_performance__pack
+                     (const Medexpress__V1__ServicePerformance *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__service_performance__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__service_performance__pack_to_buffer
+                     (const Medexpress__V1__ServicePerformance *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__service_performance__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__ServicePerformance *
+       medexpress__v1__service_performance__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__ServicePerformance *)
+     protobuf_c_message_unpack (&medexpress__v1__service_performance__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__service_performance__free_unpacked
+                     (Medexpress__V1__ServicePerformance *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__service_performance__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__feedback_summary__by_rating_entry__init
+                     (Medexpress__V1__FeedbackSummary__ByRatingEntry         *message)
+{
+  static const Medexpress__V1__FeedbackSummary__ByRatingEntry init_value = MEDEXPRESS__V1__FEEDBACK_SUMMARY__BY_RATING_ENTRY__INIT;
+  *message = init_value;
+}
+void   medexpress__v1__feedback_summary__init
+                     (Medexpress__V1__FeedbackSummary         *message)
+{
+  static const Medexpress__V1__FeedbackSummary init_value = MEDEXPRESS__V1__FEEDBACK_SUMMARY__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__feedback_summary__get_packed_size
+                     (const Medexpress__V1__FeedbackSummary *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__feedback_summary__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__feedback_summary__pack
+                     (const Medexpress__V1__FeedbackSummary *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__feedback_summary__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__feedback_summary__pack_to_buffer
+                     (const Medexpress__V1__FeedbackSummary *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__feedback_summary__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__FeedbackSummary *
+       medexpress__v1__feedback_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__FeedbackSummary *)
+     protobuf_c_message_unpack (&medexpress__v1__feedback_summary__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__feedback_summary__free_unpacked
+                     (Medexpress__V1__FeedbackSummary *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__feedback_summary__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__support_summary__init
+                     (Medexpress__V1__SupportSummary         *message)
+{
+  static const Medexpress__V1__SupportSummary init_value = MEDEXPRESS__V1__SUPPORT_SUMMARY__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__support_summary__get_packed_size
+                     (const Medexpress__V1__SupportSummary *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__support_summary__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__support_summary__pack
+                     (const Medexpress__V1__SupportSummary *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__support_summary__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__support_summary__pack_to_buffer
+                     (const Medexpress__V1__SupportSummary *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__support_summary__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__SupportSummary *
+       medexpress__v1__support_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__SupportSummary *)
+     protobuf_c_message_unpack (&medexpress__v1__support_summary__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__support_summary__free_unpacked
+                     (Medexpress__V1__SupportSummary *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__support_summary__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__export_compliance_report_request__init
+                     (Medexpress__V1__ExportComplianceReportRequest         *message)
+{
+  static const Medexpress__V1__ExportComplianceReportRequest init_value = MEDEXPRESS__V1__EXPORT_COMPLIANCE_REPORT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__export_compliance_report_request__get_packed_size
+                     (const Medexpress__V1__ExportComplianceReportRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__export_compliance_report_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__export_compliance_report_request__pack
+                     (const Medexpress__V1__ExportComplianceReportRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__export_compliance_report_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__export_compliance_report_request__pack_to_buffer
+                     (const Medexpress__V1__ExportComplianceReportRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__export_compliance_report_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__ExportComplianceReportRequest *
+       medexpress__v1__export_compliance_report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__ExportComplianceReportRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__export_compliance_report_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__export_compliance_report_request__free_unpacked
+                     (Medexpress__V1__ExportComplianceReportRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__export_compliance_report_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__csv_row__init
+                     (Medexpress__V1__CsvRow         *message)
+{
+  static const Medexpress__V1__CsvRow init_value = MEDEXPRESS__V1__CSV_ROW__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__csv_row__get_packed_size
+                     (const Medexpress__V1__CsvRow *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__csv_row__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__csv_row__pack
+                     (const Medexpress__V1__CsvRow *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__csv_row__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__csv_row__pack_to_buffer
+                     (const Medexpress__V1__CsvRow *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__csv_row__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__CsvRow *
+       medexpress__v1__csv_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__CsvRow *)
+     protobuf_c_message_unpack (&medexpress__v1__csv_row__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__csv_row__free_unpacked
+                     (Medexpress__V1__CsvRow *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__csv_row__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor medexpress__v1__query_audit_log_request__field_descriptors[5] =
 {
   {
@@ -636,14 +1515,1619 @@ const ProtobufCMessageDescriptor medexpress__v1__verify_audit_log_response__desc
   (ProtobufCMessageInit) medexpress__v1__verify_audit_log_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor medexpress__v1__admin_service__method_descriptors[2] =
+#define medexpress__v1__watch_orders_request__field_descriptors NULL
+#define medexpress__v1__watch_orders_request__field_indices_by_name NULL
+#define medexpress__v1__watch_orders_request__number_ranges NULL
+const ProtobufCMessageDescriptor medexpress__v1__watch_orders_request__descriptor =
 {
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.WatchOrdersRequest",
+  "WatchOrdersRequest",
+  "Medexpress__V1__WatchOrdersRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__WatchOrdersRequest),
+  0,
+  medexpress__v1__watch_orders_request__field_descriptors,
+  medexpress__v1__watch_orders_request__field_indices_by_name,
+  0,  medexpress__v1__watch_orders_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__watch_orders_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__dashboard_update__field_descriptors[2] =
+{
+  {
+    "snapshot",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__DashboardUpdate, update_case),
+    offsetof(Medexpress__V1__DashboardUpdate, snapshot),
+    &medexpress__v1__dashboard_snapshot__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "change",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__DashboardUpdate, update_case),
+    offsetof(Medexpress__V1__DashboardUpdate, change),
+    &medexpress__v1__order_change__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__dashboard_update__field_indices_by_name[] = {
+  1,   /* field[1] = change */
+  0,   /* field[0] = snapshot */
+};
+static const ProtobufCIntRange medexpress__v1__dashboard_update__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__dashboard_update__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.DashboardUpdate",
+  "DashboardUpdate",
+  "Medexpress__V1__DashboardUpdate",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__DashboardUpdate),
+  2,
+  medexpress__v1__dashboard_update__field_descriptors,
+  medexpress__v1__dashboard_update__field_indices_by_name,
+  1,  medexpress__v1__dashboard_update__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__dashboard_update__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__dashboard_snapshot__field_descriptors[4] =
+{
+  {
+    "counts",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__DashboardSnapshot, n_counts),
+    offsetof(Medexpress__V1__DashboardSnapshot, counts),
+    &medexpress__v1__status_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "flagged",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__DashboardSnapshot, n_flagged),
+    offsetof(Medexpress__V1__DashboardSnapshot, flagged),
+    &medexpress__v1__order_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overdue",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__DashboardSnapshot, n_overdue),
+    offsetof(Medexpress__V1__DashboardSnapshot, overdue),
+    &medexpress__v1__order_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "at",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__DashboardSnapshot, at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__dashboard_snapshot__field_indices_by_name[] = {
+  3,   /* field[3] = at */
+  0,   /* field[0] = counts */
+  1,   /* field[1] = flagged */
+  2,   /* field[2] = overdue */
+};
+static const ProtobufCIntRange medexpress__v1__dashboard_snapshot__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__dashboard_snapshot__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.DashboardSnapshot",
+  "DashboardSnapshot",
+  "Medexpress__V1__DashboardSnapshot",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__DashboardSnapshot),
+  4,
+  medexpress__v1__dashboard_snapshot__field_descriptors,
+  medexpress__v1__dashboard_snapshot__field_indices_by_name,
+  1,  medexpress__v1__dashboard_snapshot__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__dashboard_snapshot__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__status_count__field_descriptors[2] =
+{
+  {
+    "status",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__StatusCount, status),
+    &medexpress__v1__order_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__StatusCount, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__status_count__field_indices_by_name[] = {
+  1,   /* field[1] = count */
+  0,   /* field[0] = status */
+};
+static const ProtobufCIntRange medexpress__v1__status_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__status_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.StatusCount",
+  "StatusCount",
+  "Medexpress__V1__StatusCount",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__StatusCount),
+  2,
+  medexpress__v1__status_count__field_descriptors,
+  medexpress__v1__status_count__field_indices_by_name,
+  1,  medexpress__v1__status_count__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__status_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__order_summary__field_descriptors[10] =
+{
+  {
+    "order_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderSummary, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderSummary, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "treatment_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderSummary, treatment_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "product_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderSummary, product_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderSummary, status),
+    &medexpress__v1__order_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payment_status",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderSummary, payment_status),
+    &medexpress__v1__payment_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderSummary, total),
+    &medexpress__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "flag_count",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderSummary, flag_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "placed_at",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderSummary, placed_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_at",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderSummary, updated_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__order_summary__field_indices_by_name[] = {
+  1,   /* field[1] = customer_id */
+  7,   /* field[7] = flag_count */
+  0,   /* field[0] = order_id */
+  5,   /* field[5] = payment_status */
+  8,   /* field[8] = placed_at */
+  3,   /* field[3] = product_id */
+  4,   /* field[4] = status */
+  6,   /* field[6] = total */
+  2,   /* field[2] = treatment_id */
+  9,   /* field[9] = updated_at */
+};
+static const ProtobufCIntRange medexpress__v1__order_summary__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 10 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__order_summary__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.OrderSummary",
+  "OrderSummary",
+  "Medexpress__V1__OrderSummary",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__OrderSummary),
+  10,
+  medexpress__v1__order_summary__field_descriptors,
+  medexpress__v1__order_summary__field_indices_by_name,
+  1,  medexpress__v1__order_summary__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__order_summary__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__order_change__field_descriptors[4] =
+{
+  {
+    "order",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderChange, order),
+    &medexpress__v1__order_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "action",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderChange, action),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "actor",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderChange, actor),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "at",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderChange, at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__order_change__field_indices_by_name[] = {
+  1,   /* field[1] = action */
+  2,   /* field[2] = actor */
+  3,   /* field[3] = at */
+  0,   /* field[0] = order */
+};
+static const ProtobufCIntRange medexpress__v1__order_change__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__order_change__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.OrderChange",
+  "OrderChange",
+  "Medexpress__V1__OrderChange",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__OrderChange),
+  4,
+  medexpress__v1__order_change__field_descriptors,
+  medexpress__v1__order_change__field_indices_by_name,
+  1,  medexpress__v1__order_change__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__order_change__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__admin_list_orders_request__field_descriptors[7] =
+{
+  {
+    "statuses",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Medexpress__V1__AdminListOrdersRequest, n_statuses),
+    offsetof(Medexpress__V1__AdminListOrdersRequest, statuses),
+    &medexpress__v1__order_status__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "treatment_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AdminListOrdersRequest, treatment_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "placed_from",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AdminListOrdersRequest, placed_from),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "placed_before",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AdminListOrdersRequest, placed_before),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "flagged_only",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AdminListOrdersRequest, flagged_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AdminListOrdersRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AdminListOrdersRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__admin_list_orders_request__field_indices_by_name[] = {
+  4,   /* field[4] = flagged_only */
+  5,   /* field[5] = page_size */
+  6,   /* field[6] = page_token */
+  3,   /* field[3] = placed_before */
+  2,   /* field[2] = placed_from */
+  0,   /* field[0] = statuses */
+  1,   /* field[1] = treatment_id */
+};
+static const ProtobufCIntRange medexpress__v1__admin_list_orders_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__admin_list_orders_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.AdminListOrdersRequest",
+  "AdminListOrdersRequest",
+  "Medexpress__V1__AdminListOrdersRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__AdminListOrdersRequest),
+  7,
+  medexpress__v1__admin_list_orders_request__field_descriptors,
+  medexpress__v1__admin_list_orders_request__field_indices_by_name,
+  1,  medexpress__v1__admin_list_orders_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__admin_list_orders_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__admin_list_orders_response__field_descriptors[2] =
+{
+  {
+    "orders",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__AdminListOrdersResponse, n_orders),
+    offsetof(Medexpress__V1__AdminListOrdersResponse, orders),
+    &medexpress__v1__order_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AdminListOrdersResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__admin_list_orders_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = orders */
+};
+static const ProtobufCIntRange medexpress__v1__admin_list_orders_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__admin_list_orders_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.AdminListOrdersResponse",
+  "AdminListOrdersResponse",
+  "Medexpress__V1__AdminListOrdersResponse",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__AdminListOrdersResponse),
+  2,
+  medexpress__v1__admin_list_orders_response__field_descriptors,
+  medexpress__v1__admin_list_orders_response__field_indices_by_name,
+  1,  medexpress__v1__admin_list_orders_response__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__admin_list_orders_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__get_order_detail_request__field_descriptors[1] =
+{
+  {
+    "order_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__GetOrderDetailRequest, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__get_order_detail_request__field_indices_by_name[] = {
+  0,   /* field[0] = order_id */
+};
+static const ProtobufCIntRange medexpress__v1__get_order_detail_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__get_order_detail_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.GetOrderDetailRequest",
+  "GetOrderDetailRequest",
+  "Medexpress__V1__GetOrderDetailRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__GetOrderDetailRequest),
+  1,
+  medexpress__v1__get_order_detail_request__field_descriptors,
+  medexpress__v1__get_order_detail_request__field_indices_by_name,
+  1,  medexpress__v1__get_order_detail_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__get_order_detail_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__order_detail__field_descriptors[7] =
+{
+  {
+    "order",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderDetail, order),
+    &medexpress__v1__order__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "summary",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderDetail, summary),
+    &medexpress__v1__order_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_name",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderDetail, customer_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_email",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderDetail, customer_email),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_phone",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderDetail, customer_phone),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prescription_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderDetail, prescription_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "audit_trail",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__OrderDetail, n_audit_trail),
+    offsetof(Medexpress__V1__OrderDetail, audit_trail),
+    &medexpress__v1__audit_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__order_detail__field_indices_by_name[] = {
+  6,   /* field[6] = audit_trail */
+  3,   /* field[3] = customer_email */
+  2,   /* field[2] = customer_name */
+  4,   /* field[4] = customer_phone */
+  0,   /* field[0] = order */
+  5,   /* field[5] = prescription_id */
+  1,   /* field[1] = summary */
+};
+static const ProtobufCIntRange medexpress__v1__order_detail__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__order_detail__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.OrderDetail",
+  "OrderDetail",
+  "Medexpress__V1__OrderDetail",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__OrderDetail),
+  7,
+  medexpress__v1__order_detail__field_descriptors,
+  medexpress__v1__order_detail__field_indices_by_name,
+  1,  medexpress__v1__order_detail__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__order_detail__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__get_report_request__field_descriptors[2] =
+{
+  {
+    "from",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__GetReportRequest, from),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "before",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__GetReportRequest, before),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__get_report_request__field_indices_by_name[] = {
+  1,   /* field[1] = before */
+  0,   /* field[0] = from */
+};
+static const ProtobufCIntRange medexpress__v1__get_report_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__get_report_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.GetReportRequest",
+  "GetReportRequest",
+  "Medexpress__V1__GetReportRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__GetReportRequest),
+  2,
+  medexpress__v1__get_report_request__field_descriptors,
+  medexpress__v1__get_report_request__field_indices_by_name,
+  1,  medexpress__v1__get_report_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__get_report_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__report__field_descriptors[6] =
+{
+  {
+    "from",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Report, from),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "before",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Report, before),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "volumes",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Report, volumes),
+    &medexpress__v1__order_volumes__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "delivery",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Report, delivery),
+    &medexpress__v1__delivery_performance__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "feedback",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Report, feedback),
+    &medexpress__v1__feedback_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "support",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Report, support),
+    &medexpress__v1__support_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__report__field_indices_by_name[] = {
+  1,   /* field[1] = before */
+  3,   /* field[3] = delivery */
+  4,   /* field[4] = feedback */
+  0,   /* field[0] = from */
+  5,   /* field[5] = support */
+  2,   /* field[2] = volumes */
+};
+static const ProtobufCIntRange medexpress__v1__report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.Report",
+  "Report",
+  "Medexpress__V1__Report",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__Report),
+  6,
+  medexpress__v1__report__field_descriptors,
+  medexpress__v1__report__field_indices_by_name,
+  1,  medexpress__v1__report__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__report__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__order_volumes__by_day_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderVolumes__ByDayEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderVolumes__ByDayEntry, value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__order_volumes__by_day_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange medexpress__v1__order_volumes__by_day_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__order_volumes__by_day_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.OrderVolumes.ByDayEntry",
+  "ByDayEntry",
+  "Medexpress__V1__OrderVolumes__ByDayEntry",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__OrderVolumes__ByDayEntry),
+  2,
+  medexpress__v1__order_volumes__by_day_entry__field_descriptors,
+  medexpress__v1__order_volumes__by_day_entry__field_indices_by_name,
+  1,  medexpress__v1__order_volumes__by_day_entry__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__order_volumes__by_day_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__order_volumes__by_treatment_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderVolumes__ByTreatmentEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderVolumes__ByTreatmentEntry, value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__order_volumes__by_treatment_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange medexpress__v1__order_volumes__by_treatment_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__order_volumes__by_treatment_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.OrderVolumes.ByTreatmentEntry",
+  "ByTreatmentEntry",
+  "Medexpress__V1__OrderVolumes__ByTreatmentEntry",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__OrderVolumes__ByTreatmentEntry),
+  2,
+  medexpress__v1__order_volumes__by_treatment_entry__field_descriptors,
+  medexpress__v1__order_volumes__by_treatment_entry__field_indices_by_name,
+  1,  medexpress__v1__order_volumes__by_treatment_entry__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__order_volumes__by_treatment_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__order_volumes__by_status_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderVolumes__ByStatusEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderVolumes__ByStatusEntry, value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__order_volumes__by_status_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange medexpress__v1__order_volumes__by_status_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__order_volumes__by_status_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.OrderVolumes.ByStatusEntry",
+  "ByStatusEntry",
+  "Medexpress__V1__OrderVolumes__ByStatusEntry",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__OrderVolumes__ByStatusEntry),
+  2,
+  medexpress__v1__order_volumes__by_status_entry__field_descriptors,
+  medexpress__v1__order_volumes__by_status_entry__field_indices_by_name,
+  1,  medexpress__v1__order_volumes__by_status_entry__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__order_volumes__by_status_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__order_volumes__field_descriptors[5] =
+{
+  {
+    "orders",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderVolumes, orders),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by_day",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__OrderVolumes, n_by_day),
+    offsetof(Medexpress__V1__OrderVolumes, by_day),
+    &medexpress__v1__order_volumes__by_day_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by_treatment",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__OrderVolumes, n_by_treatment),
+    offsetof(Medexpress__V1__OrderVolumes, by_treatment),
+    &medexpress__v1__order_volumes__by_treatment_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by_status",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__OrderVolumes, n_by_status),
+    offsetof(Medexpress__V1__OrderVolumes, by_status),
+    &medexpress__v1__order_volumes__by_status_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__OrderVolumes, value),
+    &medexpress__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__order_volumes__field_indices_by_name[] = {
+  1,   /* field[1] = by_day */
+  3,   /* field[3] = by_status */
+  2,   /* field[2] = by_treatment */
+  0,   /* field[0] = orders */
+  4,   /* field[4] = value */
+};
+static const ProtobufCIntRange medexpress__v1__order_volumes__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__order_volumes__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.OrderVolumes",
+  "OrderVolumes",
+  "Medexpress__V1__OrderVolumes",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__OrderVolumes),
+  5,
+  medexpress__v1__order_volumes__field_descriptors,
+  medexpress__v1__order_volumes__field_indices_by_name,
+  1,  medexpress__v1__order_volumes__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__order_volumes__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__delivery_performance__field_descriptors[6] =
+{
+  {
+    "dispatched",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__DeliveryPerformance, dispatched),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "delivered",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__DeliveryPerformance, delivered),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed_deliveries",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__DeliveryPerformance, failed_deliveries),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "median_hours_approval_to_dispatch",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__DeliveryPerformance, median_hours_approval_to_dispatch),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "median_hours_dispatch_to_delivery",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__DeliveryPerformance, median_hours_dispatch_to_delivery),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by_service",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__DeliveryPerformance, n_by_service),
+    offsetof(Medexpress__V1__DeliveryPerformance, by_service),
+    &medexpress__v1__service_performance__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__delivery_performance__field_indices_by_name[] = {
+  5,   /* field[5] = by_service */
+  1,   /* field[1] = delivered */
+  0,   /* field[0] = dispatched */
+  2,   /* field[2] = failed_deliveries */
+  3,   /* field[3] = median_hours_approval_to_dispatch */
+  4,   /* field[4] = median_hours_dispatch_to_delivery */
+};
+static const ProtobufCIntRange medexpress__v1__delivery_performance__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__delivery_performance__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.DeliveryPerformance",
+  "DeliveryPerformance",
+  "Medexpress__V1__DeliveryPerformance",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__DeliveryPerformance),
+  6,
+  medexpress__v1__delivery_performance__field_descriptors,
+  medexpress__v1__delivery_performance__field_indices_by_name,
+  1,  medexpress__v1__delivery_performance__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__delivery_performance__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__service_performance__field_descriptors[3] =
+{
+  {
+    "service_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ServicePerformance, service_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "delivered",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ServicePerformance, delivered),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_day_rate",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ServicePerformance, next_day_rate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__service_performance__field_indices_by_name[] = {
+  1,   /* field[1] = delivered */
+  2,   /* field[2] = next_day_rate */
+  0,   /* field[0] = service_code */
+};
+static const ProtobufCIntRange medexpress__v1__service_performance__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__service_performance__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ServicePerformance",
+  "ServicePerformance",
+  "Medexpress__V1__ServicePerformance",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__ServicePerformance),
+  3,
+  medexpress__v1__service_performance__field_descriptors,
+  medexpress__v1__service_performance__field_indices_by_name,
+  1,  medexpress__v1__service_performance__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__service_performance__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__feedback_summary__by_rating_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FeedbackSummary__ByRatingEntry, key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FeedbackSummary__ByRatingEntry, value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__feedback_summary__by_rating_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange medexpress__v1__feedback_summary__by_rating_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__feedback_summary__by_rating_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.FeedbackSummary.ByRatingEntry",
+  "ByRatingEntry",
+  "Medexpress__V1__FeedbackSummary__ByRatingEntry",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__FeedbackSummary__ByRatingEntry),
+  2,
+  medexpress__v1__feedback_summary__by_rating_entry__field_descriptors,
+  medexpress__v1__feedback_summary__by_rating_entry__field_indices_by_name,
+  1,  medexpress__v1__feedback_summary__by_rating_entry__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__feedback_summary__by_rating_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__feedback_summary__field_descriptors[3] =
+{
+  {
+    "responses",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FeedbackSummary, responses),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "average_rating",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FeedbackSummary, average_rating),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by_rating",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__FeedbackSummary, n_by_rating),
+    offsetof(Medexpress__V1__FeedbackSummary, by_rating),
+    &medexpress__v1__feedback_summary__by_rating_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__feedback_summary__field_indices_by_name[] = {
+  1,   /* field[1] = average_rating */
+  2,   /* field[2] = by_rating */
+  0,   /* field[0] = responses */
+};
+static const ProtobufCIntRange medexpress__v1__feedback_summary__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__feedback_summary__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.FeedbackSummary",
+  "FeedbackSummary",
+  "Medexpress__V1__FeedbackSummary",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__FeedbackSummary),
+  3,
+  medexpress__v1__feedback_summary__field_descriptors,
+  medexpress__v1__feedback_summary__field_indices_by_name,
+  1,  medexpress__v1__feedback_summary__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__feedback_summary__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__support_summary__field_descriptors[4] =
+{
+  {
+    "tickets_opened",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__SupportSummary, tickets_opened),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tickets_resolved",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__SupportSummary, tickets_resolved),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "median_hours_to_first_response",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__SupportSummary, median_hours_to_first_response),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "median_hours_to_resolution",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__SupportSummary, median_hours_to_resolution),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__support_summary__field_indices_by_name[] = {
+  2,   /* field[2] = median_hours_to_first_response */
+  3,   /* field[3] = median_hours_to_resolution */
+  0,   /* field[0] = tickets_opened */
+  1,   /* field[1] = tickets_resolved */
+};
+static const ProtobufCIntRange medexpress__v1__support_summary__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__support_summary__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.SupportSummary",
+  "SupportSummary",
+  "Medexpress__V1__SupportSummary",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__SupportSummary),
+  4,
+  medexpress__v1__support_summary__field_descriptors,
+  medexpress__v1__support_summary__field_indices_by_name,
+  1,  medexpress__v1__support_summary__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__support_summary__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__export_compliance_report_request__field_descriptors[2] =
+{
+  {
+    "from",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ExportComplianceReportRequest, from),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "before",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ExportComplianceReportRequest, before),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__export_compliance_report_request__field_indices_by_name[] = {
+  1,   /* field[1] = before */
+  0,   /* field[0] = from */
+};
+static const ProtobufCIntRange medexpress__v1__export_compliance_report_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__export_compliance_report_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ExportComplianceReportRequest",
+  "ExportComplianceReportRequest",
+  "Medexpress__V1__ExportComplianceReportRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__ExportComplianceReportRequest),
+  2,
+  medexpress__v1__export_compliance_report_request__field_descriptors,
+  medexpress__v1__export_compliance_report_request__field_indices_by_name,
+  1,  medexpress__v1__export_compliance_report_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__export_compliance_report_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__csv_row__field_descriptors[1] =
+{
+  {
+    "line",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__CsvRow, line),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__csv_row__field_indices_by_name[] = {
+  0,   /* field[0] = line */
+};
+static const ProtobufCIntRange medexpress__v1__csv_row__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__csv_row__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.CsvRow",
+  "CsvRow",
+  "Medexpress__V1__CsvRow",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__CsvRow),
+  1,
+  medexpress__v1__csv_row__field_descriptors,
+  medexpress__v1__csv_row__field_indices_by_name,
+  1,  medexpress__v1__csv_row__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__csv_row__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCMethodDescriptor medexpress__v1__admin_service__method_descriptors[7] =
+{
+  { "WatchOrders", &medexpress__v1__watch_orders_request__descriptor, &medexpress__v1__dashboard_update__descriptor },
+  { "ListOrders", &medexpress__v1__admin_list_orders_request__descriptor, &medexpress__v1__admin_list_orders_response__descriptor },
+  { "GetOrderDetail", &medexpress__v1__get_order_detail_request__descriptor, &medexpress__v1__order_detail__descriptor },
+  { "GetReport", &medexpress__v1__get_report_request__descriptor, &medexpress__v1__report__descriptor },
+  { "ExportComplianceReport", &medexpress__v1__export_compliance_report_request__descriptor, &medexpress__v1__csv_row__descriptor },
   { "QueryAuditLog", &medexpress__v1__query_audit_log_request__descriptor, &medexpress__v1__query_audit_log_response__descriptor },
   { "VerifyAuditLog", &medexpress__v1__verify_audit_log_request__descriptor, &medexpress__v1__verify_audit_log_response__descriptor },
 };
 const unsigned medexpress__v1__admin_service__method_indices_by_name[] = {
-  0,        /* QueryAuditLog */
-  1         /* VerifyAuditLog */
+  4,        /* ExportComplianceReport */
+  2,        /* GetOrderDetail */
+  3,        /* GetReport */
+  1,        /* ListOrders */
+  5,        /* QueryAuditLog */
+  6,        /* VerifyAuditLog */
+  0         /* WatchOrders */
 };
 const ProtobufCServiceDescriptor medexpress__v1__admin_service__descriptor =
 {
@@ -652,17 +3136,57 @@ const ProtobufCServiceDescriptor medexpress__v1__admin_service__descriptor =
   "AdminService",
   "Medexpress__V1__AdminService",
   "medexpress.v1",
-  2,
+  7,
   medexpress__v1__admin_service__method_descriptors,
   medexpress__v1__admin_service__method_indices_by_name
 };
+void medexpress__v1__admin_service__watch_orders(ProtobufCService *service,
+                                                 const Medexpress__V1__WatchOrdersRequest *input,
+                                                 Medexpress__V1__DashboardUpdate_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__admin_service__descriptor);
+  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__admin_service__list_orders(ProtobufCService *service,
+                                                const Medexpress__V1__AdminListOrdersRequest *input,
+                                                Medexpress__V1__AdminListOrdersResponse_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__admin_service__descriptor);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__admin_service__get_order_detail(ProtobufCService *service,
+                                                     const Medexpress__V1__GetOrderDetailRequest *input,
+                                                     Medexpress__V1__OrderDetail_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__admin_service__descriptor);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__admin_service__get_report(ProtobufCService *service,
+                                               const Medexpress__V1__GetReportRequest *input,
+                                               Medexpress__V1__Report_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__admin_service__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__admin_service__export_compliance_report(ProtobufCService *service,
+                                                             const Medexpress__V1__ExportComplianceReportRequest *input,
+                                                             Medexpress__V1__CsvRow_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__admin_service__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void medexpress__v1__admin_service__query_audit_log(ProtobufCService *service,
                                                     const Medexpress__V1__QueryAuditLogRequest *input,
                                                     Medexpress__V1__QueryAuditLogResponse_Closure closure,
                                                     void *closure_data)
 {
   assert(service->descriptor == &medexpress__v1__admin_service__descriptor);
-  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void medexpress__v1__admin_service__verify_audit_log(ProtobufCService *service,
                                                      const Medexpress__V1__VerifyAuditLogRequest *input,
@@ -670,7 +3194,7 @@ void medexpress__v1__admin_service__verify_audit_log(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &medexpress__v1__admin_service__descriptor);
-  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void medexpress__v1__admin_service__init (Medexpress__V1__AdminService_Service *service,
                                           Medexpress__V1__AdminService_ServiceDestroy destroy)

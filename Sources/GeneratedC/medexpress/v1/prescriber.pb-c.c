@@ -592,6 +592,231 @@ void   medexpress__v1__approve_response__free_unpacked
   assert(message->base.descriptor == &medexpress__v1__approve_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   medexpress__v1__list_queries_request__init
+                     (Medexpress__V1__ListQueriesRequest         *message)
+{
+  static const Medexpress__V1__ListQueriesRequest init_value = MEDEXPRESS__V1__LIST_QUERIES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__list_queries_request__get_packed_size
+                     (const Medexpress__V1__ListQueriesRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_queries_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__list_queries_request__pack
+                     (const Medexpress__V1__ListQueriesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_queries_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__list_queries_request__pack_to_buffer
+                     (const Medexpress__V1__ListQueriesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_queries_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__ListQueriesRequest *
+       medexpress__v1__list_queries_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__ListQueriesRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__list_queries_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__list_queries_request__free_unpacked
+                     (Medexpress__V1__ListQueriesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__list_queries_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__list_queries_response__init
+                     (Medexpress__V1__ListQueriesResponse         *message)
+{
+  static const Medexpress__V1__ListQueriesResponse init_value = MEDEXPRESS__V1__LIST_QUERIES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__list_queries_response__get_packed_size
+                     (const Medexpress__V1__ListQueriesResponse *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_queries_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__list_queries_response__pack
+                     (const Medexpress__V1__ListQueriesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_queries_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__list_queries_response__pack_to_buffer
+                     (const Medexpress__V1__ListQueriesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_queries_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__ListQueriesResponse *
+       medexpress__v1__list_queries_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__ListQueriesResponse *)
+     protobuf_c_message_unpack (&medexpress__v1__list_queries_response__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__list_queries_response__free_unpacked
+                     (Medexpress__V1__ListQueriesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__list_queries_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__escalated_query__init
+                     (Medexpress__V1__EscalatedQuery         *message)
+{
+  static const Medexpress__V1__EscalatedQuery init_value = MEDEXPRESS__V1__ESCALATED_QUERY__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__escalated_query__get_packed_size
+                     (const Medexpress__V1__EscalatedQuery *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__escalated_query__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__escalated_query__pack
+                     (const Medexpress__V1__EscalatedQuery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__escalated_query__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__escalated_query__pack_to_buffer
+                     (const Medexpress__V1__EscalatedQuery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__escalated_query__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__EscalatedQuery *
+       medexpress__v1__escalated_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__EscalatedQuery *)
+     protobuf_c_message_unpack (&medexpress__v1__escalated_query__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__escalated_query__free_unpacked
+                     (Medexpress__V1__EscalatedQuery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__escalated_query__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__answer_query_request__init
+                     (Medexpress__V1__AnswerQueryRequest         *message)
+{
+  static const Medexpress__V1__AnswerQueryRequest init_value = MEDEXPRESS__V1__ANSWER_QUERY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__answer_query_request__get_packed_size
+                     (const Medexpress__V1__AnswerQueryRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__answer_query_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__answer_query_request__pack
+                     (const Medexpress__V1__AnswerQueryRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__answer_query_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__answer_query_request__pack_to_buffer
+                     (const Medexpress__V1__AnswerQueryRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__answer_query_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__AnswerQueryRequest *
+       medexpress__v1__answer_query_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__AnswerQueryRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__answer_query_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__answer_query_request__free_unpacked
+                     (Medexpress__V1__AnswerQueryRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__answer_query_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__answer_query_response__init
+                     (Medexpress__V1__AnswerQueryResponse         *message)
+{
+  static const Medexpress__V1__AnswerQueryResponse init_value = MEDEXPRESS__V1__ANSWER_QUERY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__answer_query_response__get_packed_size
+                     (const Medexpress__V1__AnswerQueryResponse *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__answer_query_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__answer_query_response__pack
+                     (const Medexpress__V1__AnswerQueryResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__answer_query_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__answer_query_response__pack_to_buffer
+                     (const Medexpress__V1__AnswerQueryResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__answer_query_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__AnswerQueryResponse *
+       medexpress__v1__answer_query_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__AnswerQueryResponse *)
+     protobuf_c_message_unpack (&medexpress__v1__answer_query_response__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__answer_query_response__free_unpacked
+                     (Medexpress__V1__AnswerQueryResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__answer_query_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   medexpress__v1__reject_request__init
                      (Medexpress__V1__RejectRequest         *message)
 {
@@ -1839,6 +2064,326 @@ const ProtobufCMessageDescriptor medexpress__v1__approve_response__descriptor =
   (ProtobufCMessageInit) medexpress__v1__approve_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor medexpress__v1__list_queries_request__field_descriptors[2] =
+{
+  {
+    "page_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ListQueriesRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ListQueriesRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__list_queries_request__field_indices_by_name[] = {
+  0,   /* field[0] = page_size */
+  1,   /* field[1] = page_token */
+};
+static const ProtobufCIntRange medexpress__v1__list_queries_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__list_queries_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ListQueriesRequest",
+  "ListQueriesRequest",
+  "Medexpress__V1__ListQueriesRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__ListQueriesRequest),
+  2,
+  medexpress__v1__list_queries_request__field_descriptors,
+  medexpress__v1__list_queries_request__field_indices_by_name,
+  1,  medexpress__v1__list_queries_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__list_queries_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__list_queries_response__field_descriptors[2] =
+{
+  {
+    "queries",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__ListQueriesResponse, n_queries),
+    offsetof(Medexpress__V1__ListQueriesResponse, queries),
+    &medexpress__v1__escalated_query__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ListQueriesResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__list_queries_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = queries */
+};
+static const ProtobufCIntRange medexpress__v1__list_queries_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__list_queries_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ListQueriesResponse",
+  "ListQueriesResponse",
+  "Medexpress__V1__ListQueriesResponse",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__ListQueriesResponse),
+  2,
+  medexpress__v1__list_queries_response__field_descriptors,
+  medexpress__v1__list_queries_response__field_indices_by_name,
+  1,  medexpress__v1__list_queries_response__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__list_queries_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__escalated_query__field_descriptors[6] =
+{
+  {
+    "ticket_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__EscalatedQuery, ticket_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__EscalatedQuery, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__EscalatedQuery, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "subject",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__EscalatedQuery, subject),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "messages",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__EscalatedQuery, n_messages),
+    offsetof(Medexpress__V1__EscalatedQuery, messages),
+    &medexpress__v1__ticket_message__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "escalated_at",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__EscalatedQuery, escalated_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__escalated_query__field_indices_by_name[] = {
+  1,   /* field[1] = customer_id */
+  5,   /* field[5] = escalated_at */
+  4,   /* field[4] = messages */
+  2,   /* field[2] = order_id */
+  3,   /* field[3] = subject */
+  0,   /* field[0] = ticket_id */
+};
+static const ProtobufCIntRange medexpress__v1__escalated_query__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__escalated_query__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.EscalatedQuery",
+  "EscalatedQuery",
+  "Medexpress__V1__EscalatedQuery",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__EscalatedQuery),
+  6,
+  medexpress__v1__escalated_query__field_descriptors,
+  medexpress__v1__escalated_query__field_indices_by_name,
+  1,  medexpress__v1__escalated_query__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__escalated_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__answer_query_request__field_descriptors[3] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AnswerQueryRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ticket_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AnswerQueryRequest, ticket_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answer",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AnswerQueryRequest, answer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__answer_query_request__field_indices_by_name[] = {
+  2,   /* field[2] = answer */
+  0,   /* field[0] = request_id */
+  1,   /* field[1] = ticket_id */
+};
+static const ProtobufCIntRange medexpress__v1__answer_query_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__answer_query_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.AnswerQueryRequest",
+  "AnswerQueryRequest",
+  "Medexpress__V1__AnswerQueryRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__AnswerQueryRequest),
+  3,
+  medexpress__v1__answer_query_request__field_descriptors,
+  medexpress__v1__answer_query_request__field_indices_by_name,
+  1,  medexpress__v1__answer_query_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__answer_query_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__answer_query_response__field_descriptors[2] =
+{
+  {
+    "ticket_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AnswerQueryResponse, ticket_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answered_at",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__AnswerQueryResponse, answered_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__answer_query_response__field_indices_by_name[] = {
+  1,   /* field[1] = answered_at */
+  0,   /* field[0] = ticket_id */
+};
+static const ProtobufCIntRange medexpress__v1__answer_query_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__answer_query_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.AnswerQueryResponse",
+  "AnswerQueryResponse",
+  "Medexpress__V1__AnswerQueryResponse",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__AnswerQueryResponse),
+  2,
+  medexpress__v1__answer_query_response__field_descriptors,
+  medexpress__v1__answer_query_response__field_indices_by_name,
+  1,  medexpress__v1__answer_query_response__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__answer_query_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor medexpress__v1__reject_request__field_descriptors[3] =
 {
   {
@@ -2033,22 +2578,26 @@ const ProtobufCEnumDescriptor medexpress__v1__verification_method__descriptor =
   medexpress__v1__verification_method__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor medexpress__v1__prescriber_service__method_descriptors[6] =
+static const ProtobufCMethodDescriptor medexpress__v1__prescriber_service__method_descriptors[8] =
 {
   { "ListReviewQueue", &medexpress__v1__list_review_queue_request__descriptor, &medexpress__v1__list_review_queue_response__descriptor },
   { "GetCase", &medexpress__v1__get_case_request__descriptor, &medexpress__v1__case__descriptor },
   { "RecordVerification", &medexpress__v1__record_verification_request__descriptor, &medexpress__v1__verification__descriptor },
   { "Approve", &medexpress__v1__approve_request__descriptor, &medexpress__v1__approve_response__descriptor },
   { "Reject", &medexpress__v1__reject_request__descriptor, &medexpress__v1__order__descriptor },
+  { "ListQueries", &medexpress__v1__list_queries_request__descriptor, &medexpress__v1__list_queries_response__descriptor },
+  { "AnswerQuery", &medexpress__v1__answer_query_request__descriptor, &medexpress__v1__answer_query_response__descriptor },
   { "RequestInformation", &medexpress__v1__request_information_request__descriptor, &medexpress__v1__order__descriptor },
 };
 const unsigned medexpress__v1__prescriber_service__method_indices_by_name[] = {
+  6,        /* AnswerQuery */
   3,        /* Approve */
   1,        /* GetCase */
+  5,        /* ListQueries */
   0,        /* ListReviewQueue */
   2,        /* RecordVerification */
   4,        /* Reject */
-  5         /* RequestInformation */
+  7         /* RequestInformation */
 };
 const ProtobufCServiceDescriptor medexpress__v1__prescriber_service__descriptor =
 {
@@ -2057,7 +2606,7 @@ const ProtobufCServiceDescriptor medexpress__v1__prescriber_service__descriptor 
   "PrescriberService",
   "Medexpress__V1__PrescriberService",
   "medexpress.v1",
-  6,
+  8,
   medexpress__v1__prescriber_service__method_descriptors,
   medexpress__v1__prescriber_service__method_indices_by_name
 };
@@ -2101,13 +2650,29 @@ void medexpress__v1__prescriber_service__reject(ProtobufCService *service,
   assert(service->descriptor == &medexpress__v1__prescriber_service__descriptor);
   service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void medexpress__v1__prescriber_service__list_queries(ProtobufCService *service,
+                                                      const Medexpress__V1__ListQueriesRequest *input,
+                                                      Medexpress__V1__ListQueriesResponse_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__prescriber_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__prescriber_service__answer_query(ProtobufCService *service,
+                                                      const Medexpress__V1__AnswerQueryRequest *input,
+                                                      Medexpress__V1__AnswerQueryResponse_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__prescriber_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void medexpress__v1__prescriber_service__request_information(ProtobufCService *service,
                                                              const Medexpress__V1__RequestInformationRequest *input,
                                                              Medexpress__V1__Order_Closure closure,
                                                              void *closure_data)
 {
   assert(service->descriptor == &medexpress__v1__prescriber_service__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void medexpress__v1__prescriber_service__init (Medexpress__V1__PrescriberService_Service *service,
                                                Medexpress__V1__PrescriberService_ServiceDestroy destroy)

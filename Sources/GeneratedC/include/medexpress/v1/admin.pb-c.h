@@ -17,12 +17,36 @@ PROTOBUF_C__BEGIN_DECLS
 #include "google/protobuf/timestamp.pb-c.h"
 #include "medexpress/v1/common.pb-c.h"
 #include "medexpress/v1/options.pb-c.h"
+#include "medexpress/v1/order.pb-c.h"
 
 typedef struct Medexpress__V1__QueryAuditLogRequest Medexpress__V1__QueryAuditLogRequest;
 typedef struct Medexpress__V1__AuditEntry Medexpress__V1__AuditEntry;
 typedef struct Medexpress__V1__QueryAuditLogResponse Medexpress__V1__QueryAuditLogResponse;
 typedef struct Medexpress__V1__VerifyAuditLogRequest Medexpress__V1__VerifyAuditLogRequest;
 typedef struct Medexpress__V1__VerifyAuditLogResponse Medexpress__V1__VerifyAuditLogResponse;
+typedef struct Medexpress__V1__WatchOrdersRequest Medexpress__V1__WatchOrdersRequest;
+typedef struct Medexpress__V1__DashboardUpdate Medexpress__V1__DashboardUpdate;
+typedef struct Medexpress__V1__DashboardSnapshot Medexpress__V1__DashboardSnapshot;
+typedef struct Medexpress__V1__StatusCount Medexpress__V1__StatusCount;
+typedef struct Medexpress__V1__OrderSummary Medexpress__V1__OrderSummary;
+typedef struct Medexpress__V1__OrderChange Medexpress__V1__OrderChange;
+typedef struct Medexpress__V1__AdminListOrdersRequest Medexpress__V1__AdminListOrdersRequest;
+typedef struct Medexpress__V1__AdminListOrdersResponse Medexpress__V1__AdminListOrdersResponse;
+typedef struct Medexpress__V1__GetOrderDetailRequest Medexpress__V1__GetOrderDetailRequest;
+typedef struct Medexpress__V1__OrderDetail Medexpress__V1__OrderDetail;
+typedef struct Medexpress__V1__GetReportRequest Medexpress__V1__GetReportRequest;
+typedef struct Medexpress__V1__Report Medexpress__V1__Report;
+typedef struct Medexpress__V1__OrderVolumes Medexpress__V1__OrderVolumes;
+typedef struct Medexpress__V1__OrderVolumes__ByDayEntry Medexpress__V1__OrderVolumes__ByDayEntry;
+typedef struct Medexpress__V1__OrderVolumes__ByTreatmentEntry Medexpress__V1__OrderVolumes__ByTreatmentEntry;
+typedef struct Medexpress__V1__OrderVolumes__ByStatusEntry Medexpress__V1__OrderVolumes__ByStatusEntry;
+typedef struct Medexpress__V1__DeliveryPerformance Medexpress__V1__DeliveryPerformance;
+typedef struct Medexpress__V1__ServicePerformance Medexpress__V1__ServicePerformance;
+typedef struct Medexpress__V1__FeedbackSummary Medexpress__V1__FeedbackSummary;
+typedef struct Medexpress__V1__FeedbackSummary__ByRatingEntry Medexpress__V1__FeedbackSummary__ByRatingEntry;
+typedef struct Medexpress__V1__SupportSummary Medexpress__V1__SupportSummary;
+typedef struct Medexpress__V1__ExportComplianceReportRequest Medexpress__V1__ExportComplianceReportRequest;
+typedef struct Medexpress__V1__CsvRow Medexpress__V1__CsvRow;
 
 
 /* --- enums --- */
@@ -128,6 +152,374 @@ struct  Medexpress__V1__VerifyAuditLogResponse
     , 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
+struct  Medexpress__V1__WatchOrdersRequest
+{
+  ProtobufCMessage base;
+};
+#define MEDEXPRESS__V1__WATCH_ORDERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__watch_orders_request__descriptor) \
+     }
+
+
+typedef enum {
+  MEDEXPRESS__V1__DASHBOARD_UPDATE__UPDATE__NOT_SET = 0,
+  MEDEXPRESS__V1__DASHBOARD_UPDATE__UPDATE_SNAPSHOT = 1,
+  MEDEXPRESS__V1__DASHBOARD_UPDATE__UPDATE_CHANGE = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MEDEXPRESS__V1__DASHBOARD_UPDATE__UPDATE__CASE)
+} Medexpress__V1__DashboardUpdate__UpdateCase;
+
+struct  Medexpress__V1__DashboardUpdate
+{
+  ProtobufCMessage base;
+  Medexpress__V1__DashboardUpdate__UpdateCase update_case;
+  union {
+    /*
+     * First message: where everything stands.
+     */
+    Medexpress__V1__DashboardSnapshot *snapshot;
+    /*
+     * Then one per change to an order.
+     */
+    Medexpress__V1__OrderChange *change;
+  };
+};
+#define MEDEXPRESS__V1__DASHBOARD_UPDATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__dashboard_update__descriptor) \
+    , MEDEXPRESS__V1__DASHBOARD_UPDATE__UPDATE__NOT_SET, {0} }
+
+
+struct  Medexpress__V1__DashboardSnapshot
+{
+  ProtobufCMessage base;
+  size_t n_counts;
+  Medexpress__V1__StatusCount **counts;
+  /*
+   * Orders waiting for a prescriber with flags raised by the rules, oldest first.
+   */
+  size_t n_flagged;
+  Medexpress__V1__OrderSummary **flagged;
+  /*
+   * Waiting for a prescriber for more than a day, or with the courier past their estimated
+   * delivery date, oldest first.
+   */
+  size_t n_overdue;
+  Medexpress__V1__OrderSummary **overdue;
+  Google__Protobuf__Timestamp *at;
+};
+#define MEDEXPRESS__V1__DASHBOARD_SNAPSHOT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__dashboard_snapshot__descriptor) \
+    , 0,NULL, 0,NULL, 0,NULL, NULL }
+
+
+struct  Medexpress__V1__StatusCount
+{
+  ProtobufCMessage base;
+  Medexpress__V1__OrderStatus status;
+  int64_t count;
+};
+#define MEDEXPRESS__V1__STATUS_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__status_count__descriptor) \
+    , MEDEXPRESS__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, 0 }
+
+
+/*
+ * An order as operations lists it (no health data).
+ */
+struct  Medexpress__V1__OrderSummary
+{
+  ProtobufCMessage base;
+  char *order_id;
+  char *customer_id;
+  char *treatment_id;
+  char *product_id;
+  Medexpress__V1__OrderStatus status;
+  Medexpress__V1__PaymentStatus payment_status;
+  Medexpress__V1__Money *total;
+  int32_t flag_count;
+  Google__Protobuf__Timestamp *placed_at;
+  Google__Protobuf__Timestamp *updated_at;
+};
+#define MEDEXPRESS__V1__ORDER_SUMMARY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__order_summary__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, MEDEXPRESS__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, MEDEXPRESS__V1__PAYMENT_STATUS__PAYMENT_STATUS_UNSPECIFIED, NULL, 0, NULL, NULL }
+
+
+struct  Medexpress__V1__OrderChange
+{
+  ProtobufCMessage base;
+  Medexpress__V1__OrderSummary *order;
+  /*
+   * What happened, e.g. "order.placed", "prescription.issued", "order.dispatched".
+   */
+  char *action;
+  /*
+   * Who did it: "cus_…", "stf_…", a service account or "system".
+   */
+  char *actor;
+  Google__Protobuf__Timestamp *at;
+};
+#define MEDEXPRESS__V1__ORDER_CHANGE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__order_change__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Medexpress__V1__AdminListOrdersRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Any of these statuses (all when empty).
+   */
+  size_t n_statuses;
+  Medexpress__V1__OrderStatus *statuses;
+  char *treatment_id;
+  /*
+   * Placed at or after / before.
+   */
+  Google__Protobuf__Timestamp *placed_from;
+  Google__Protobuf__Timestamp *placed_before;
+  protobuf_c_boolean flagged_only;
+  /*
+   * 1 to 200; 50 when 0.
+   */
+  int32_t page_size;
+  char *page_token;
+};
+#define MEDEXPRESS__V1__ADMIN_LIST_ORDERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__admin_list_orders_request__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string, NULL, NULL, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__AdminListOrdersResponse
+{
+  ProtobufCMessage base;
+  size_t n_orders;
+  Medexpress__V1__OrderSummary **orders;
+  char *next_page_token;
+};
+#define MEDEXPRESS__V1__ADMIN_LIST_ORDERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__admin_list_orders_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__GetOrderDetailRequest
+{
+  ProtobufCMessage base;
+  char *order_id;
+};
+#define MEDEXPRESS__V1__GET_ORDER_DETAIL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__get_order_detail_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__OrderDetail
+{
+  ProtobufCMessage base;
+  Medexpress__V1__Order *order;
+  Medexpress__V1__OrderSummary *summary;
+  char *customer_name;
+  char *customer_email;
+  char *customer_phone;
+  /*
+   * The prescription's id, once issued.
+   */
+  char *prescription_id;
+  /*
+   * Every audit entry about the order, oldest first.
+   */
+  size_t n_audit_trail;
+  Medexpress__V1__AuditEntry **audit_trail;
+};
+#define MEDEXPRESS__V1__ORDER_DETAIL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__order_detail__descriptor) \
+    , NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+
+
+struct  Medexpress__V1__GetReportRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The period: orders placed from (inclusive) to before (exclusive).
+   */
+  Google__Protobuf__Timestamp *from;
+  Google__Protobuf__Timestamp *before;
+};
+#define MEDEXPRESS__V1__GET_REPORT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__get_report_request__descriptor) \
+    , NULL, NULL }
+
+
+struct  Medexpress__V1__Report
+{
+  ProtobufCMessage base;
+  Google__Protobuf__Timestamp *from;
+  Google__Protobuf__Timestamp *before;
+  Medexpress__V1__OrderVolumes *volumes;
+  Medexpress__V1__DeliveryPerformance *delivery;
+  Medexpress__V1__FeedbackSummary *feedback;
+  Medexpress__V1__SupportSummary *support;
+};
+#define MEDEXPRESS__V1__REPORT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__report__descriptor) \
+    , NULL, NULL, NULL, NULL, NULL, NULL }
+
+
+struct  Medexpress__V1__OrderVolumes__ByDayEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  int64_t value;
+};
+#define MEDEXPRESS__V1__ORDER_VOLUMES__BY_DAY_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__order_volumes__by_day_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Medexpress__V1__OrderVolumes__ByTreatmentEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  int64_t value;
+};
+#define MEDEXPRESS__V1__ORDER_VOLUMES__BY_TREATMENT_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__order_volumes__by_treatment_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Medexpress__V1__OrderVolumes__ByStatusEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  int64_t value;
+};
+#define MEDEXPRESS__V1__ORDER_VOLUMES__BY_STATUS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__order_volumes__by_status_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Medexpress__V1__OrderVolumes
+{
+  ProtobufCMessage base;
+  int64_t orders;
+  /*
+   * By UK calendar day placed ("2026-11-29"), by treatment, by current status.
+   */
+  size_t n_by_day;
+  Medexpress__V1__OrderVolumes__ByDayEntry **by_day;
+  size_t n_by_treatment;
+  Medexpress__V1__OrderVolumes__ByTreatmentEntry **by_treatment;
+  size_t n_by_status;
+  Medexpress__V1__OrderVolumes__ByStatusEntry **by_status;
+  /*
+   * Sum of order totals, pence.
+   */
+  Medexpress__V1__Money *value;
+};
+#define MEDEXPRESS__V1__ORDER_VOLUMES__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__order_volumes__descriptor) \
+    , 0, 0,NULL, 0,NULL, 0,NULL, NULL }
+
+
+struct  Medexpress__V1__DeliveryPerformance
+{
+  ProtobufCMessage base;
+  int64_t dispatched;
+  int64_t delivered;
+  int64_t failed_deliveries;
+  /*
+   * Median hours from approval to dispatch, and from dispatch to delivery.
+   */
+  double median_hours_approval_to_dispatch;
+  double median_hours_dispatch_to_delivery;
+  /*
+   * Per courier service code: delivered orders and the share delivered by the next working day.
+   */
+  size_t n_by_service;
+  Medexpress__V1__ServicePerformance **by_service;
+};
+#define MEDEXPRESS__V1__DELIVERY_PERFORMANCE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__delivery_performance__descriptor) \
+    , 0, 0, 0, 0, 0, 0,NULL }
+
+
+struct  Medexpress__V1__ServicePerformance
+{
+  ProtobufCMessage base;
+  char *service_code;
+  int64_t delivered;
+  /*
+   * 0 to 1.
+   */
+  double next_day_rate;
+};
+#define MEDEXPRESS__V1__SERVICE_PERFORMANCE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__service_performance__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Medexpress__V1__FeedbackSummary__ByRatingEntry
+{
+  ProtobufCMessage base;
+  int32_t key;
+  int64_t value;
+};
+#define MEDEXPRESS__V1__FEEDBACK_SUMMARY__BY_RATING_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__feedback_summary__by_rating_entry__descriptor) \
+    , 0, 0 }
+
+
+struct  Medexpress__V1__FeedbackSummary
+{
+  ProtobufCMessage base;
+  int64_t responses;
+  double average_rating;
+  /*
+   * Ratings 1 to 5: how many gave each.
+   */
+  size_t n_by_rating;
+  Medexpress__V1__FeedbackSummary__ByRatingEntry **by_rating;
+};
+#define MEDEXPRESS__V1__FEEDBACK_SUMMARY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__feedback_summary__descriptor) \
+    , 0, 0, 0,NULL }
+
+
+struct  Medexpress__V1__SupportSummary
+{
+  ProtobufCMessage base;
+  int64_t tickets_opened;
+  int64_t tickets_resolved;
+  double median_hours_to_first_response;
+  double median_hours_to_resolution;
+};
+#define MEDEXPRESS__V1__SUPPORT_SUMMARY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__support_summary__descriptor) \
+    , 0, 0, 0, 0 }
+
+
+struct  Medexpress__V1__ExportComplianceReportRequest
+{
+  ProtobufCMessage base;
+  Google__Protobuf__Timestamp *from;
+  Google__Protobuf__Timestamp *before;
+};
+#define MEDEXPRESS__V1__EXPORT_COMPLIANCE_REPORT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__export_compliance_report_request__descriptor) \
+    , NULL, NULL }
+
+
+struct  Medexpress__V1__CsvRow
+{
+  ProtobufCMessage base;
+  /*
+   * One RFC 4180 line without its line ending.
+   */
+  char *line;
+};
+#define MEDEXPRESS__V1__CSV_ROW__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__csv_row__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
 /* Medexpress__V1__QueryAuditLogRequest methods */
 void   medexpress__v1__query_audit_log_request__init
                      (Medexpress__V1__QueryAuditLogRequest         *message);
@@ -223,6 +615,379 @@ Medexpress__V1__VerifyAuditLogResponse *
 void   medexpress__v1__verify_audit_log_response__free_unpacked
                      (Medexpress__V1__VerifyAuditLogResponse *message,
                       ProtobufCAllocator *allocator);
+/* Medexpress__V1__WatchOrdersRequest methods */
+void   medexpress__v1__watch_orders_request__init
+                     (Medexpress__V1__WatchOrdersRequest         *message);
+size_t medexpress__v1__watch_orders_request__get_packed_size
+                     (const Medexpress__V1__WatchOrdersRequest   *message);
+size_t medexpress__v1__watch_orders_request__pack
+                     (const Medexpress__V1__WatchOrdersRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__watch_orders_request__pack_to_buffer
+                     (const Medexpress__V1__WatchOrdersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__WatchOrdersRequest *
+       medexpress__v1__watch_orders_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__watch_orders_request__free_unpacked
+                     (Medexpress__V1__WatchOrdersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__DashboardUpdate methods */
+void   medexpress__v1__dashboard_update__init
+                     (Medexpress__V1__DashboardUpdate         *message);
+size_t medexpress__v1__dashboard_update__get_packed_size
+                     (const Medexpress__V1__DashboardUpdate   *message);
+size_t medexpress__v1__dashboard_update__pack
+                     (const Medexpress__V1__DashboardUpdate   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__dashboard_update__pack_to_buffer
+                     (const Medexpress__V1__DashboardUpdate   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__DashboardUpdate *
+       medexpress__v1__dashboard_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__dashboard_update__free_unpacked
+                     (Medexpress__V1__DashboardUpdate *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__DashboardSnapshot methods */
+void   medexpress__v1__dashboard_snapshot__init
+                     (Medexpress__V1__DashboardSnapshot         *message);
+size_t medexpress__v1__dashboard_snapshot__get_packed_size
+                     (const Medexpress__V1__DashboardSnapshot   *message);
+size_t medexpress__v1__dashboard_snapshot__pack
+                     (const Medexpress__V1__DashboardSnapshot   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__dashboard_snapshot__pack_to_buffer
+                     (const Medexpress__V1__DashboardSnapshot   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__DashboardSnapshot *
+       medexpress__v1__dashboard_snapshot__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__dashboard_snapshot__free_unpacked
+                     (Medexpress__V1__DashboardSnapshot *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__StatusCount methods */
+void   medexpress__v1__status_count__init
+                     (Medexpress__V1__StatusCount         *message);
+size_t medexpress__v1__status_count__get_packed_size
+                     (const Medexpress__V1__StatusCount   *message);
+size_t medexpress__v1__status_count__pack
+                     (const Medexpress__V1__StatusCount   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__status_count__pack_to_buffer
+                     (const Medexpress__V1__StatusCount   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__StatusCount *
+       medexpress__v1__status_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__status_count__free_unpacked
+                     (Medexpress__V1__StatusCount *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__OrderSummary methods */
+void   medexpress__v1__order_summary__init
+                     (Medexpress__V1__OrderSummary         *message);
+size_t medexpress__v1__order_summary__get_packed_size
+                     (const Medexpress__V1__OrderSummary   *message);
+size_t medexpress__v1__order_summary__pack
+                     (const Medexpress__V1__OrderSummary   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__order_summary__pack_to_buffer
+                     (const Medexpress__V1__OrderSummary   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__OrderSummary *
+       medexpress__v1__order_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__order_summary__free_unpacked
+                     (Medexpress__V1__OrderSummary *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__OrderChange methods */
+void   medexpress__v1__order_change__init
+                     (Medexpress__V1__OrderChange         *message);
+size_t medexpress__v1__order_change__get_packed_size
+                     (const Medexpress__V1__OrderChange   *message);
+size_t medexpress__v1__order_change__pack
+                     (const Medexpress__V1__OrderChange   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__order_change__pack_to_buffer
+                     (const Medexpress__V1__OrderChange   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__OrderChange *
+       medexpress__v1__order_change__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__order_change__free_unpacked
+                     (Medexpress__V1__OrderChange *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__AdminListOrdersRequest methods */
+void   medexpress__v1__admin_list_orders_request__init
+                     (Medexpress__V1__AdminListOrdersRequest         *message);
+size_t medexpress__v1__admin_list_orders_request__get_packed_size
+                     (const Medexpress__V1__AdminListOrdersRequest   *message);
+size_t medexpress__v1__admin_list_orders_request__pack
+                     (const Medexpress__V1__AdminListOrdersRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__admin_list_orders_request__pack_to_buffer
+                     (const Medexpress__V1__AdminListOrdersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__AdminListOrdersRequest *
+       medexpress__v1__admin_list_orders_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__admin_list_orders_request__free_unpacked
+                     (Medexpress__V1__AdminListOrdersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__AdminListOrdersResponse methods */
+void   medexpress__v1__admin_list_orders_response__init
+                     (Medexpress__V1__AdminListOrdersResponse         *message);
+size_t medexpress__v1__admin_list_orders_response__get_packed_size
+                     (const Medexpress__V1__AdminListOrdersResponse   *message);
+size_t medexpress__v1__admin_list_orders_response__pack
+                     (const Medexpress__V1__AdminListOrdersResponse   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__admin_list_orders_response__pack_to_buffer
+                     (const Medexpress__V1__AdminListOrdersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__AdminListOrdersResponse *
+       medexpress__v1__admin_list_orders_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__admin_list_orders_response__free_unpacked
+                     (Medexpress__V1__AdminListOrdersResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__GetOrderDetailRequest methods */
+void   medexpress__v1__get_order_detail_request__init
+                     (Medexpress__V1__GetOrderDetailRequest         *message);
+size_t medexpress__v1__get_order_detail_request__get_packed_size
+                     (const Medexpress__V1__GetOrderDetailRequest   *message);
+size_t medexpress__v1__get_order_detail_request__pack
+                     (const Medexpress__V1__GetOrderDetailRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__get_order_detail_request__pack_to_buffer
+                     (const Medexpress__V1__GetOrderDetailRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__GetOrderDetailRequest *
+       medexpress__v1__get_order_detail_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__get_order_detail_request__free_unpacked
+                     (Medexpress__V1__GetOrderDetailRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__OrderDetail methods */
+void   medexpress__v1__order_detail__init
+                     (Medexpress__V1__OrderDetail         *message);
+size_t medexpress__v1__order_detail__get_packed_size
+                     (const Medexpress__V1__OrderDetail   *message);
+size_t medexpress__v1__order_detail__pack
+                     (const Medexpress__V1__OrderDetail   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__order_detail__pack_to_buffer
+                     (const Medexpress__V1__OrderDetail   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__OrderDetail *
+       medexpress__v1__order_detail__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__order_detail__free_unpacked
+                     (Medexpress__V1__OrderDetail *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__GetReportRequest methods */
+void   medexpress__v1__get_report_request__init
+                     (Medexpress__V1__GetReportRequest         *message);
+size_t medexpress__v1__get_report_request__get_packed_size
+                     (const Medexpress__V1__GetReportRequest   *message);
+size_t medexpress__v1__get_report_request__pack
+                     (const Medexpress__V1__GetReportRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__get_report_request__pack_to_buffer
+                     (const Medexpress__V1__GetReportRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__GetReportRequest *
+       medexpress__v1__get_report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__get_report_request__free_unpacked
+                     (Medexpress__V1__GetReportRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__Report methods */
+void   medexpress__v1__report__init
+                     (Medexpress__V1__Report         *message);
+size_t medexpress__v1__report__get_packed_size
+                     (const Medexpress__V1__Report   *message);
+size_t medexpress__v1__report__pack
+                     (const Medexpress__V1__Report   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__report__pack_to_buffer
+                     (const Medexpress__V1__Report   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__Report *
+       medexpress__v1__report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__report__free_unpacked
+                     (Medexpress__V1__Report *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__OrderVolumes__ByDayEntry methods */
+void   medexpress__v1__order_volumes__by_day_entry__init
+                     (Medexpress__V1__OrderVolumes__ByDayEntry         *message);
+/* Medexpress__V1__OrderVolumes__ByTreatmentEntry methods */
+void   medexpress__v1__order_volumes__by_treatment_entry__init
+                     (Medexpress__V1__OrderVolumes__ByTreatmentEntry         *message);
+/* Medexpress__V1__OrderVolumes__ByStatusEntry methods */
+void   medexpress__v1__order_volumes__by_status_entry__init
+                     (Medexpress__V1__OrderVolumes__ByStatusEntry         *message);
+/* Medexpress__V1__OrderVolumes methods */
+void   medexpress__v1__order_volumes__init
+                     (Medexpress__V1__OrderVolumes         *message);
+size_t medexpress__v1__order_volumes__get_packed_size
+                     (const Medexpress__V1__OrderVolumes   *message);
+size_t medexpress__v1__order_volumes__pack
+                     (const Medexpress__V1__OrderVolumes   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__order_volumes__pack_to_buffer
+                     (const Medexpress__V1__OrderVolumes   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__OrderVolumes *
+       medexpress__v1__order_volumes__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__order_volumes__free_unpacked
+                     (Medexpress__V1__OrderVolumes *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__DeliveryPerformance methods */
+void   medexpress__v1__delivery_performance__init
+                     (Medexpress__V1__DeliveryPerformance         *message);
+size_t medexpress__v1__delivery_performance__get_packed_size
+                     (const Medexpress__V1__DeliveryPerformance   *message);
+size_t medexpress__v1__delivery_performance__pack
+                     (const Medexpress__V1__DeliveryPerformance   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__delivery_performance__pack_to_buffer
+                     (const Medexpress__V1__DeliveryPerformance   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__DeliveryPerformance *
+       medexpress__v1__delivery_performance__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__delivery_performance__free_unpacked
+                     (Medexpress__V1__DeliveryPerformance *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__ServicePerformance methods */
+void   medexpress__v1__service_performance__init
+                     (Medexpress__V1__ServicePerformance         *message);
+size_t medexpress__v1__service_performance__get_packed_size
+                     (const Medexpress__V1__ServicePerformance   *message);
+size_t medexpress__v1__service_performance__pack
+                     (const Medexpress__V1__ServicePerformance   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__service_performance__pack_to_buffer
+                     (const Medexpress__V1__ServicePerformance   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__ServicePerformance *
+       medexpress__v1__service_performance__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__service_performance__free_unpacked
+                     (Medexpress__V1__ServicePerformance *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__FeedbackSummary__ByRatingEntry methods */
+void   medexpress__v1__feedback_summary__by_rating_entry__init
+                     (Medexpress__V1__FeedbackSummary__ByRatingEntry         *message);
+/* Medexpress__V1__FeedbackSummary methods */
+void   medexpress__v1__feedback_summary__init
+                     (Medexpress__V1__FeedbackSummary         *message);
+size_t medexpress__v1__feedback_summary__get_packed_size
+                     (const Medexpress__V1__FeedbackSummary   *message);
+size_t medexpress__v1__feedback_summary__pack
+                     (const Medexpress__V1__FeedbackSummary   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__feedback_summary__pack_to_buffer
+                     (const Medexpress__V1__FeedbackSummary   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__FeedbackSummary *
+       medexpress__v1__feedback_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__feedback_summary__free_unpacked
+                     (Medexpress__V1__FeedbackSummary *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__SupportSummary methods */
+void   medexpress__v1__support_summary__init
+                     (Medexpress__V1__SupportSummary         *message);
+size_t medexpress__v1__support_summary__get_packed_size
+                     (const Medexpress__V1__SupportSummary   *message);
+size_t medexpress__v1__support_summary__pack
+                     (const Medexpress__V1__SupportSummary   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__support_summary__pack_to_buffer
+                     (const Medexpress__V1__SupportSummary   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__SupportSummary *
+       medexpress__v1__support_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__support_summary__free_unpacked
+                     (Medexpress__V1__SupportSummary *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__ExportComplianceReportRequest methods */
+void   medexpress__v1__export_compliance_report_request__init
+                     (Medexpress__V1__ExportComplianceReportRequest         *message);
+size_t medexpress__v1__export_compliance_report_request__get_packed_size
+                     (const Medexpress__V1__ExportComplianceReportRequest   *message);
+size_t medexpress__v1__export_compliance_report_request__pack
+                     (const Medexpress__V1__ExportComplianceReportRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__export_compliance_report_request__pack_to_buffer
+                     (const Medexpress__V1__ExportComplianceReportRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__ExportComplianceReportRequest *
+       medexpress__v1__export_compliance_report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__export_compliance_report_request__free_unpacked
+                     (Medexpress__V1__ExportComplianceReportRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__CsvRow methods */
+void   medexpress__v1__csv_row__init
+                     (Medexpress__V1__CsvRow         *message);
+size_t medexpress__v1__csv_row__get_packed_size
+                     (const Medexpress__V1__CsvRow   *message);
+size_t medexpress__v1__csv_row__pack
+                     (const Medexpress__V1__CsvRow   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__csv_row__pack_to_buffer
+                     (const Medexpress__V1__CsvRow   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__CsvRow *
+       medexpress__v1__csv_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__csv_row__free_unpacked
+                     (Medexpress__V1__CsvRow *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Medexpress__V1__QueryAuditLogRequest_Closure)
@@ -240,6 +1005,75 @@ typedef void (*Medexpress__V1__VerifyAuditLogRequest_Closure)
 typedef void (*Medexpress__V1__VerifyAuditLogResponse_Closure)
                  (const Medexpress__V1__VerifyAuditLogResponse *message,
                   void *closure_data);
+typedef void (*Medexpress__V1__WatchOrdersRequest_Closure)
+                 (const Medexpress__V1__WatchOrdersRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__DashboardUpdate_Closure)
+                 (const Medexpress__V1__DashboardUpdate *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__DashboardSnapshot_Closure)
+                 (const Medexpress__V1__DashboardSnapshot *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__StatusCount_Closure)
+                 (const Medexpress__V1__StatusCount *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__OrderSummary_Closure)
+                 (const Medexpress__V1__OrderSummary *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__OrderChange_Closure)
+                 (const Medexpress__V1__OrderChange *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__AdminListOrdersRequest_Closure)
+                 (const Medexpress__V1__AdminListOrdersRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__AdminListOrdersResponse_Closure)
+                 (const Medexpress__V1__AdminListOrdersResponse *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__GetOrderDetailRequest_Closure)
+                 (const Medexpress__V1__GetOrderDetailRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__OrderDetail_Closure)
+                 (const Medexpress__V1__OrderDetail *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__GetReportRequest_Closure)
+                 (const Medexpress__V1__GetReportRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__Report_Closure)
+                 (const Medexpress__V1__Report *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__OrderVolumes__ByDayEntry_Closure)
+                 (const Medexpress__V1__OrderVolumes__ByDayEntry *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__OrderVolumes__ByTreatmentEntry_Closure)
+                 (const Medexpress__V1__OrderVolumes__ByTreatmentEntry *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__OrderVolumes__ByStatusEntry_Closure)
+                 (const Medexpress__V1__OrderVolumes__ByStatusEntry *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__OrderVolumes_Closure)
+                 (const Medexpress__V1__OrderVolumes *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__DeliveryPerformance_Closure)
+                 (const Medexpress__V1__DeliveryPerformance *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__ServicePerformance_Closure)
+                 (const Medexpress__V1__ServicePerformance *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__FeedbackSummary__ByRatingEntry_Closure)
+                 (const Medexpress__V1__FeedbackSummary__ByRatingEntry *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__FeedbackSummary_Closure)
+                 (const Medexpress__V1__FeedbackSummary *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__SupportSummary_Closure)
+                 (const Medexpress__V1__SupportSummary *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__ExportComplianceReportRequest_Closure)
+                 (const Medexpress__V1__ExportComplianceReportRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__CsvRow_Closure)
+                 (const Medexpress__V1__CsvRow *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -247,6 +1081,26 @@ typedef struct Medexpress__V1__AdminService_Service Medexpress__V1__AdminService
 struct Medexpress__V1__AdminService_Service
 {
   ProtobufCService base;
+  void (*watch_orders)(Medexpress__V1__AdminService_Service *service,
+                       const Medexpress__V1__WatchOrdersRequest *input,
+                       Medexpress__V1__DashboardUpdate_Closure closure,
+                       void *closure_data);
+  void (*list_orders)(Medexpress__V1__AdminService_Service *service,
+                      const Medexpress__V1__AdminListOrdersRequest *input,
+                      Medexpress__V1__AdminListOrdersResponse_Closure closure,
+                      void *closure_data);
+  void (*get_order_detail)(Medexpress__V1__AdminService_Service *service,
+                           const Medexpress__V1__GetOrderDetailRequest *input,
+                           Medexpress__V1__OrderDetail_Closure closure,
+                           void *closure_data);
+  void (*get_report)(Medexpress__V1__AdminService_Service *service,
+                     const Medexpress__V1__GetReportRequest *input,
+                     Medexpress__V1__Report_Closure closure,
+                     void *closure_data);
+  void (*export_compliance_report)(Medexpress__V1__AdminService_Service *service,
+                                   const Medexpress__V1__ExportComplianceReportRequest *input,
+                                   Medexpress__V1__CsvRow_Closure closure,
+                                   void *closure_data);
   void (*query_audit_log)(Medexpress__V1__AdminService_Service *service,
                           const Medexpress__V1__QueryAuditLogRequest *input,
                           Medexpress__V1__QueryAuditLogResponse_Closure closure,
@@ -263,8 +1117,33 @@ void medexpress__v1__admin_service__init (Medexpress__V1__AdminService_Service *
     { &medexpress__v1__admin_service__descriptor, protobuf_c_service_invoke_internal, NULL }
 #define MEDEXPRESS__V1__ADMIN_SERVICE__INIT(function_prefix__) \
     { MEDEXPRESS__V1__ADMIN_SERVICE__BASE_INIT,\
+      function_prefix__ ## watch_orders,\
+      function_prefix__ ## list_orders,\
+      function_prefix__ ## get_order_detail,\
+      function_prefix__ ## get_report,\
+      function_prefix__ ## export_compliance_report,\
       function_prefix__ ## query_audit_log,\
       function_prefix__ ## verify_audit_log  }
+void medexpress__v1__admin_service__watch_orders(ProtobufCService *service,
+                                                 const Medexpress__V1__WatchOrdersRequest *input,
+                                                 Medexpress__V1__DashboardUpdate_Closure closure,
+                                                 void *closure_data);
+void medexpress__v1__admin_service__list_orders(ProtobufCService *service,
+                                                const Medexpress__V1__AdminListOrdersRequest *input,
+                                                Medexpress__V1__AdminListOrdersResponse_Closure closure,
+                                                void *closure_data);
+void medexpress__v1__admin_service__get_order_detail(ProtobufCService *service,
+                                                     const Medexpress__V1__GetOrderDetailRequest *input,
+                                                     Medexpress__V1__OrderDetail_Closure closure,
+                                                     void *closure_data);
+void medexpress__v1__admin_service__get_report(ProtobufCService *service,
+                                               const Medexpress__V1__GetReportRequest *input,
+                                               Medexpress__V1__Report_Closure closure,
+                                               void *closure_data);
+void medexpress__v1__admin_service__export_compliance_report(ProtobufCService *service,
+                                                             const Medexpress__V1__ExportComplianceReportRequest *input,
+                                                             Medexpress__V1__CsvRow_Closure closure,
+                                                             void *closure_data);
 void medexpress__v1__admin_service__query_audit_log(ProtobufCService *service,
                                                     const Medexpress__V1__QueryAuditLogRequest *input,
                                                     Medexpress__V1__QueryAuditLogResponse_Closure closure,
@@ -281,6 +1160,29 @@ extern const ProtobufCMessageDescriptor medexpress__v1__audit_entry__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__query_audit_log_response__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__verify_audit_log_request__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__verify_audit_log_response__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__watch_orders_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__dashboard_update__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__dashboard_snapshot__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__status_count__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__order_summary__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__order_change__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__admin_list_orders_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__admin_list_orders_response__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__get_order_detail_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__order_detail__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__get_report_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__report__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__order_volumes__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__order_volumes__by_day_entry__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__order_volumes__by_treatment_entry__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__order_volumes__by_status_entry__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__delivery_performance__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__service_performance__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__feedback_summary__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__feedback_summary__by_rating_entry__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__support_summary__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__export_compliance_report_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__csv_row__descriptor;
 extern const ProtobufCServiceDescriptor medexpress__v1__admin_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -20,6 +20,7 @@ PROTOBUF_C__BEGIN_DECLS
 #include "medexpress/v1/options.pb-c.h"
 #include "medexpress/v1/order.pb-c.h"
 #include "medexpress/v1/pharmacy.pb-c.h"
+#include "medexpress/v1/support.pb-c.h"
 
 typedef struct Medexpress__V1__ListReviewQueueRequest Medexpress__V1__ListReviewQueueRequest;
 typedef struct Medexpress__V1__ListReviewQueueResponse Medexpress__V1__ListReviewQueueResponse;
@@ -34,6 +35,11 @@ typedef struct Medexpress__V1__Verification Medexpress__V1__Verification;
 typedef struct Medexpress__V1__EarlierConsultation Medexpress__V1__EarlierConsultation;
 typedef struct Medexpress__V1__ApproveRequest Medexpress__V1__ApproveRequest;
 typedef struct Medexpress__V1__ApproveResponse Medexpress__V1__ApproveResponse;
+typedef struct Medexpress__V1__ListQueriesRequest Medexpress__V1__ListQueriesRequest;
+typedef struct Medexpress__V1__ListQueriesResponse Medexpress__V1__ListQueriesResponse;
+typedef struct Medexpress__V1__EscalatedQuery Medexpress__V1__EscalatedQuery;
+typedef struct Medexpress__V1__AnswerQueryRequest Medexpress__V1__AnswerQueryRequest;
+typedef struct Medexpress__V1__AnswerQueryResponse Medexpress__V1__AnswerQueryResponse;
 typedef struct Medexpress__V1__RejectRequest Medexpress__V1__RejectRequest;
 typedef struct Medexpress__V1__RequestInformationRequest Medexpress__V1__RequestInformationRequest;
 
@@ -318,6 +324,74 @@ struct  Medexpress__V1__ApproveResponse
     , NULL, NULL }
 
 
+struct  Medexpress__V1__ListQueriesRequest
+{
+  ProtobufCMessage base;
+  int32_t page_size;
+  char *page_token;
+};
+#define MEDEXPRESS__V1__LIST_QUERIES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__list_queries_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__ListQueriesResponse
+{
+  ProtobufCMessage base;
+  size_t n_queries;
+  Medexpress__V1__EscalatedQuery **queries;
+  char *next_page_token;
+};
+#define MEDEXPRESS__V1__LIST_QUERIES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__list_queries_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A support ticket escalated to prescribers: what the customer said and what support asks.
+ */
+struct  Medexpress__V1__EscalatedQuery
+{
+  ProtobufCMessage base;
+  char *ticket_id;
+  char *customer_id;
+  char *order_id;
+  char *subject;
+  /*
+   * The conversation so far, including support's internal note.
+   */
+  size_t n_messages;
+  Medexpress__V1__TicketMessage **messages;
+  Google__Protobuf__Timestamp *escalated_at;
+};
+#define MEDEXPRESS__V1__ESCALATED_QUERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__escalated_query__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL }
+
+
+struct  Medexpress__V1__AnswerQueryRequest
+{
+  ProtobufCMessage base;
+  char *request_id;
+  char *ticket_id;
+  char *answer;
+};
+#define MEDEXPRESS__V1__ANSWER_QUERY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__answer_query_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__AnswerQueryResponse
+{
+  ProtobufCMessage base;
+  char *ticket_id;
+  Google__Protobuf__Timestamp *answered_at;
+};
+#define MEDEXPRESS__V1__ANSWER_QUERY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__answer_query_response__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
+
+
 struct  Medexpress__V1__RejectRequest
 {
   ProtobufCMessage base;
@@ -595,6 +669,101 @@ Medexpress__V1__ApproveResponse *
 void   medexpress__v1__approve_response__free_unpacked
                      (Medexpress__V1__ApproveResponse *message,
                       ProtobufCAllocator *allocator);
+/* Medexpress__V1__ListQueriesRequest methods */
+void   medexpress__v1__list_queries_request__init
+                     (Medexpress__V1__ListQueriesRequest         *message);
+size_t medexpress__v1__list_queries_request__get_packed_size
+                     (const Medexpress__V1__ListQueriesRequest   *message);
+size_t medexpress__v1__list_queries_request__pack
+                     (const Medexpress__V1__ListQueriesRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__list_queries_request__pack_to_buffer
+                     (const Medexpress__V1__ListQueriesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__ListQueriesRequest *
+       medexpress__v1__list_queries_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__list_queries_request__free_unpacked
+                     (Medexpress__V1__ListQueriesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__ListQueriesResponse methods */
+void   medexpress__v1__list_queries_response__init
+                     (Medexpress__V1__ListQueriesResponse         *message);
+size_t medexpress__v1__list_queries_response__get_packed_size
+                     (const Medexpress__V1__ListQueriesResponse   *message);
+size_t medexpress__v1__list_queries_response__pack
+                     (const Medexpress__V1__ListQueriesResponse   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__list_queries_response__pack_to_buffer
+                     (const Medexpress__V1__ListQueriesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__ListQueriesResponse *
+       medexpress__v1__list_queries_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__list_queries_response__free_unpacked
+                     (Medexpress__V1__ListQueriesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__EscalatedQuery methods */
+void   medexpress__v1__escalated_query__init
+                     (Medexpress__V1__EscalatedQuery         *message);
+size_t medexpress__v1__escalated_query__get_packed_size
+                     (const Medexpress__V1__EscalatedQuery   *message);
+size_t medexpress__v1__escalated_query__pack
+                     (const Medexpress__V1__EscalatedQuery   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__escalated_query__pack_to_buffer
+                     (const Medexpress__V1__EscalatedQuery   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__EscalatedQuery *
+       medexpress__v1__escalated_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__escalated_query__free_unpacked
+                     (Medexpress__V1__EscalatedQuery *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__AnswerQueryRequest methods */
+void   medexpress__v1__answer_query_request__init
+                     (Medexpress__V1__AnswerQueryRequest         *message);
+size_t medexpress__v1__answer_query_request__get_packed_size
+                     (const Medexpress__V1__AnswerQueryRequest   *message);
+size_t medexpress__v1__answer_query_request__pack
+                     (const Medexpress__V1__AnswerQueryRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__answer_query_request__pack_to_buffer
+                     (const Medexpress__V1__AnswerQueryRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__AnswerQueryRequest *
+       medexpress__v1__answer_query_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__answer_query_request__free_unpacked
+                     (Medexpress__V1__AnswerQueryRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__AnswerQueryResponse methods */
+void   medexpress__v1__answer_query_response__init
+                     (Medexpress__V1__AnswerQueryResponse         *message);
+size_t medexpress__v1__answer_query_response__get_packed_size
+                     (const Medexpress__V1__AnswerQueryResponse   *message);
+size_t medexpress__v1__answer_query_response__pack
+                     (const Medexpress__V1__AnswerQueryResponse   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__answer_query_response__pack_to_buffer
+                     (const Medexpress__V1__AnswerQueryResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__AnswerQueryResponse *
+       medexpress__v1__answer_query_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__answer_query_response__free_unpacked
+                     (Medexpress__V1__AnswerQueryResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Medexpress__V1__RejectRequest methods */
 void   medexpress__v1__reject_request__init
                      (Medexpress__V1__RejectRequest         *message);
@@ -674,6 +843,21 @@ typedef void (*Medexpress__V1__ApproveRequest_Closure)
 typedef void (*Medexpress__V1__ApproveResponse_Closure)
                  (const Medexpress__V1__ApproveResponse *message,
                   void *closure_data);
+typedef void (*Medexpress__V1__ListQueriesRequest_Closure)
+                 (const Medexpress__V1__ListQueriesRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__ListQueriesResponse_Closure)
+                 (const Medexpress__V1__ListQueriesResponse *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__EscalatedQuery_Closure)
+                 (const Medexpress__V1__EscalatedQuery *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__AnswerQueryRequest_Closure)
+                 (const Medexpress__V1__AnswerQueryRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__AnswerQueryResponse_Closure)
+                 (const Medexpress__V1__AnswerQueryResponse *message,
+                  void *closure_data);
 typedef void (*Medexpress__V1__RejectRequest_Closure)
                  (const Medexpress__V1__RejectRequest *message,
                   void *closure_data);
@@ -707,6 +891,14 @@ struct Medexpress__V1__PrescriberService_Service
                  const Medexpress__V1__RejectRequest *input,
                  Medexpress__V1__Order_Closure closure,
                  void *closure_data);
+  void (*list_queries)(Medexpress__V1__PrescriberService_Service *service,
+                       const Medexpress__V1__ListQueriesRequest *input,
+                       Medexpress__V1__ListQueriesResponse_Closure closure,
+                       void *closure_data);
+  void (*answer_query)(Medexpress__V1__PrescriberService_Service *service,
+                       const Medexpress__V1__AnswerQueryRequest *input,
+                       Medexpress__V1__AnswerQueryResponse_Closure closure,
+                       void *closure_data);
   void (*request_information)(Medexpress__V1__PrescriberService_Service *service,
                               const Medexpress__V1__RequestInformationRequest *input,
                               Medexpress__V1__Order_Closure closure,
@@ -724,6 +916,8 @@ void medexpress__v1__prescriber_service__init (Medexpress__V1__PrescriberService
       function_prefix__ ## record_verification,\
       function_prefix__ ## approve,\
       function_prefix__ ## reject,\
+      function_prefix__ ## list_queries,\
+      function_prefix__ ## answer_query,\
       function_prefix__ ## request_information  }
 void medexpress__v1__prescriber_service__list_review_queue(ProtobufCService *service,
                                                            const Medexpress__V1__ListReviewQueueRequest *input,
@@ -745,6 +939,14 @@ void medexpress__v1__prescriber_service__reject(ProtobufCService *service,
                                                 const Medexpress__V1__RejectRequest *input,
                                                 Medexpress__V1__Order_Closure closure,
                                                 void *closure_data);
+void medexpress__v1__prescriber_service__list_queries(ProtobufCService *service,
+                                                      const Medexpress__V1__ListQueriesRequest *input,
+                                                      Medexpress__V1__ListQueriesResponse_Closure closure,
+                                                      void *closure_data);
+void medexpress__v1__prescriber_service__answer_query(ProtobufCService *service,
+                                                      const Medexpress__V1__AnswerQueryRequest *input,
+                                                      Medexpress__V1__AnswerQueryResponse_Closure closure,
+                                                      void *closure_data);
 void medexpress__v1__prescriber_service__request_information(ProtobufCService *service,
                                                              const Medexpress__V1__RequestInformationRequest *input,
                                                              Medexpress__V1__Order_Closure closure,
@@ -767,6 +969,11 @@ extern const ProtobufCMessageDescriptor medexpress__v1__verification__descriptor
 extern const ProtobufCMessageDescriptor medexpress__v1__earlier_consultation__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__approve_request__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__approve_response__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__list_queries_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__list_queries_response__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__escalated_query__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__answer_query_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__answer_query_response__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__reject_request__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__request_information_request__descriptor;
 extern const ProtobufCServiceDescriptor medexpress__v1__prescriber_service__descriptor;
