@@ -263,3 +263,37 @@ final class CheckoutJourneyTests: XCTestCase {
         }
     }
 }
+
+/// A checkout retried while the first attempt is still in flight (a client timing out and trying
+/// again at once) is one order with one held payment, whichever attempt wins.
+final class CheckoutRetryTests: XCTestCase {
+    func testTheSameCheckoutSentTwiceAtOnceIsOneOrderAndItsPaymentStaysHeld() async throws {
+        try await TestDatabases.each { store, name in
+            let deployment = try await TestDeployment.start(on: store)
+            for round in 0..<4 {
+                let customer = try await deployment.signUp("twice\(round)@example.org")
+                let consultation = try await deployment.consult(customer, "erectile-dysfunction")
+                async let first = Result(catching: { try await deployment.checkout(customer, consultation.id, product: "sildenafil-25mg-4", requestID: "same") })
+                async let second = Result(catching: { try await deployment.checkout(customer, consultation.id, product: "sildenafil-25mg-4", requestID: "same") })
+                let results = await [first, second]
+                let orders = Set(results.compactMap { try? $0.get().id })
+                XCTAssertEqual(orders.count, 1, "\(name) round \(round): \(results)")
+                for case .failure(let error) in results {
+                    XCTAssertEqual((error as? Status)?.code, .aborted, "\(name) round \(round): a loser may only be told to retry: \(error)")
+                }
+                let listed = try await deployment.orders.listOrders(.init(), metadata: customer.metadata).orders
+                XCTAssertEqual(listed.map(\.id), Array(orders), name)
+                XCTAssertEqual(listed.first?.paymentStatus, .authorized, name)
+            }
+            let releases = deployment.payments.calls.filter { if case .release = $0 { true } else { false } }
+            XCTAssertEqual(releases, [], "\(name): no held payment of a placed order was released")
+            await deployment.stop()
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

@@ -41,8 +41,10 @@ extension OrderService {
             return (plan, try Medexpress_V1_PostalAddress(decoding: bytes))
         }
 
-        let orderID = OpaqueID.make(prefix: .order)
-        // The gateway's key follows the request's content: a retried checkout authorises once.
+        // The order's id and the gateway's key follow the request: a retried checkout (even one
+        // in flight beside the first) asks the gateway the same thing under the same key, so the
+        // card is authorised once and the retry finds the order the first attempt placed.
+        let orderID = OpaqueID.make(prefix: .order, bits: Array(blindIndex.index("order:" + scope + ":" + Hex.encode(fingerprint)).prefix(16)))
         let paymentKey = "checkout-" + Hex.encode(Array(fingerprint.prefix(16)))
         let payment: AuthorizedPayment
         do {
@@ -122,9 +124,22 @@ extension OrderService {
                 return Array(orderID.utf8)
             }
         } catch {
-            // Nothing was ordered: let go of the hold at once (the gateway would drop it after
-            // days). A failure here is logged by the gateway and is not the customer's problem.
-            _ = try? await journey.payments.release(paymentID: payment.paymentID, idempotencyKey: "release-" + payment.paymentID)
+            // A retry of this same request that was in flight at once shares the payment (the
+            // gateway's key follows the request) and may have placed the order: then that order
+            // is the answer, and its payment must stay held.
+            if let earlier = try await Idempotency.earlierResponse(scope: scope, requestID: request.requestId, fingerprint: fingerprint,
+                                                                   store: journey.store) {
+                return try await order(String(decoding: earlier, as: UTF8.self), ownedBy: customerID)
+            }
+            let paymentID = payment.paymentID
+            let used = try await journey.store.read { tx in
+                try tx.query("SELECT id FROM orders WHERE payment_id = $1", [.text(paymentID)]).first != nil
+            }
+            // Otherwise nothing was ordered: let go of the hold at once (the gateway would drop
+            // it after days). A failure here is the gateway's to log, not the customer's problem.
+            if !used {
+                _ = try? await journey.payments.release(paymentID: paymentID, idempotencyKey: "release-" + paymentID)
+            }
             throw error
         }
         return try await order(String(decoding: recorded, as: UTF8.self), ownedBy: customerID)
