@@ -24,6 +24,7 @@ struct MedExpressCommand {
                        [--valid-from YYYY-MM-DD] [--valid-until YYYY-MM-DD] [--max-redemptions N] [--first-order-only])
       bench-client     load a TestService server with ClientKit (--target HOST:PORT [--ca FILE --server-name NAME] [--connections N] [--concurrency C] [--duration-seconds S] [--warmup-seconds W] [--payload-bytes B]); one JSON line
       bench-journey    whole order journeys against a running serve --demo (\(BenchJourneyCommand.usage))
+      ctl              the staff command line: orders, review, dispense, reports, export (medexpress ctl help)
       demo             walk the user journeys, as a client, against a running serve --demo
                        (\(DemoCommand.usage))
 
@@ -104,6 +105,7 @@ struct MedExpressCommand {
             case "bench-client": try await BenchClientCommand(arguments.dropFirst(2)).run()
             case "bench-journey": try await BenchJourneyCommand(arguments.dropFirst(2)).run()
             case "demo": try await DemoCommand(arguments.dropFirst(2)).run()
+            case "ctl": try await CtlCommand(arguments.dropFirst(2)).run()
             case "help", "--help", "-h":
                 printLine(usage)
             default:

@@ -28,6 +28,7 @@ import grpc
 import pytest
 
 import medexpress_protos
+from journey_client import answer_for
 import targets
 from paths import REPO_ROOT
 from server_process import ServerProcess
@@ -179,21 +180,6 @@ def deployment(postgres_url, tmp_path_factory):
     assert all(code == 0 for code in codes), f"a server did not exit cleanly on SIGTERM: {codes}"
 
 
-def _answer(protos, question):
-    """Answers that get every medicine offered (as `medexpress demo` answers)."""
-    Answer, Kind = protos.consultation_pb2.Answer, protos.catalog_pb2.Question.Kind
-    if question.kind == Kind.Value("YES_NO"):
-        return Answer(yes_no=question.id == "gp_consent")
-    if question.kind == Kind.Value("SINGLE_CHOICE"):
-        return Answer(choice=question.choices[-1].key)
-    if question.kind == Kind.Value("MULTIPLE_CHOICE"):
-        keys = ["none"] if any(choice.key == "none" for choice in question.choices) else []
-        return Answer(choices=protos.consultation_pb2.ChoiceKeys(keys=keys))
-    if question.kind == Kind.Value("NUMBER"):
-        return Answer(number=question.minimum)
-    return Answer(text="Example Surgery, 1 High Street, Leeds LS1 1AA" if question.id == "gp_practice" else "none")
-
-
 def place_order(deployment: Deployment, tag: str, first: int, product: str | None = None) -> tuple[str, str, tuple]:
     """A new customer registers, consults and checks out, alternating instances call by call
     (starting with instance `first`); returns (order id, product id, the customer's bearer)."""
@@ -222,7 +208,7 @@ def place_order(deployment: Deployment, tag: str, first: int, product: str | Non
     for question in treatment.questionnaire.questions:
         consultations().RecordAnswer(protos.consultation_pb2.RecordAnswerRequest(
             request_id=f"answer-{tag}-{question.id}", consultation_id=consultation.id, question_id=question.id,
-            answer=_answer(protos, question)), metadata=bearer, timeout=TIMEOUT)
+            answer=answer_for(protos, question)), metadata=bearer, timeout=TIMEOUT)
     submitted = consultations().SubmitConsultation(protos.consultation_pb2.SubmitConsultationRequest(
         request_id=f"submit-{tag}", consultation_id=consultation.id), metadata=bearer, timeout=TIMEOUT)
     offered = [product_id for medication in submitted.assessment.offered for product_id in medication.product_ids]
