@@ -225,3 +225,71 @@ def test_the_prescriber_approves_and_the_pharmacist_dispenses_from_the_command_l
     assert re.search(r"tracking number [A-Z]{2}\d{9}GB", dispensed), dispensed
     shown = succeeded(demo.ctl("demo-admin", "orders", "show", order.id))
     assert "DISPATCHED" in shown, shown
+
+
+def test_the_support_team_works_tickets_from_the_command_line(demo, monkeypatch):
+    """A customer opens a ticket about their order (grpcio, as the website does); the demo admin
+    finds it with `ctl tickets`, reads it, assigns it to themselves, replies with the
+    delivery_delay template (rendered with the order) and resolves it."""
+    import uuid
+
+    import grpc
+
+    import journey_client
+    import medexpress_protos
+
+    protos = medexpress_protos.load()
+    root = (demo.data_dir / "tls" / "ca.pem").read_bytes()
+    known = uuid.uuid4()
+    # place_order names the customer with uuid4(): fixed here so the test can sign in as them.
+    monkeypatch.setattr(journey_client.uuid, "uuid4", lambda: known)
+    with grpc.secure_channel(demo.server.endpoint.address, grpc.ssl_channel_credentials(root_certificates=root),
+                             options=(("grpc.ssl_target_name_override", "localhost"),)) as channel:
+        order = journey_client.place_order(protos, channel, "tickets")
+        session = protos.auth_pb2_grpc.AuthServiceStub(channel).Login(protos.auth_pb2.LoginRequest(
+            email=f"tickets-{known.hex[:8]}@example.org", password="customer password 1"), timeout=30)
+        bearer = (("authorization", f"Bearer {session.access_token}"),)
+        ticket = protos.support_pb2_grpc.SupportServiceStub(channel).OpenTicket(protos.support_pb2.OpenTicketRequest(
+            request_id=f"ticket-{known.hex}", category=protos.support_pb2.TICKET_DELIVERY, subject="Where is my order?",
+            message="It has not arrived yet, can you check?", order_id=order.id), metadata=bearer, timeout=30)
+    assert ticket.id.startswith("tkt_"), ticket
+
+    listed = succeeded(demo.ctl("demo-admin", "tickets", "--state", "open"))
+    lines = listed.splitlines()
+    assert re.match(r"TICKET\s+OPENED\s+STATE\s+CATEGORY\s+SUBJECT\s+ASSIGNED TO$", lines[0]), listed
+    row = next((line for line in lines if line.startswith(ticket.id)), None)
+    assert row is not None, listed
+    assert re.search(r"\bopen\s+delivery\s+Where is my order\?\s+-$", row), row
+
+    shown = succeeded(demo.ctl("demo-admin", "tickets", "show", ticket.id))
+    assert re.search(rf"^ticket\s+{ticket.id}$", shown, re.M), shown
+    assert re.search(rf"^order\s+{order.id}$", shown, re.M), shown
+    assert re.search(r"^#1 \S+ \S+ CUSTOMER cus_\S+:$", shown, re.M), shown
+    assert "    It has not arrived yet, can you check?" in shown, shown
+
+    assigned = succeeded(demo.ctl("demo-admin", "tickets", "assign", ticket.id))
+    staff_id = re.search(rf"assigned {ticket.id} to (stf_\S+): ticket open", assigned).group(1)
+    mine = succeeded(demo.ctl("demo-admin", "tickets", "--mine", "--csv"))
+    assert mine.splitlines()[0] == "TICKET,OPENED,STATE,CATEGORY,SUBJECT,ASSIGNED TO", mine
+    assert any(line.startswith(f"{ticket.id},") and line.endswith(f",{staff_id}") for line in mine.splitlines()), mine
+
+    replied = succeeded(demo.ctl("demo-admin", "tickets", "reply", ticket.id, "--template", "delivery_delay",
+                                 "--await-customer"))
+    assert f"replied to {ticket.id} (emailed to the customer): ticket pending" in replied, replied
+    assert f"[template delivery_delay] We are sorry that your order {order.id} is taking longer" in replied, replied
+
+    escalated = succeeded(demo.ctl("demo-admin", "tickets", "escalate", ticket.id, "--to", "pharmacy",
+                                   "--note", "Has this one left the pharmacy?"))
+    assert f"escalated {ticket.id} to the pharmacy: ticket escalated" in escalated, escalated
+    shown = succeeded(demo.ctl("demo-admin", "tickets", "show", ticket.id))
+    assert re.search(r"^#\d+ \S+ \S+ ADMIN stf_\S+ \[template delivery_delay\]:$", shown, re.M), shown
+    assert re.search(r"^#\d+ \S+ \S+ ADMIN stf_\S+ \[internal\]:\n    Has this one left the pharmacy\?$", shown, re.M), shown
+
+    resolved = succeeded(demo.ctl("demo-admin", "tickets", "resolve", ticket.id, "--resolution", "Dispatched; tracking sent"))
+    assert re.search(rf"^resolved {ticket.id}: ticket resolved at \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\dZ$", resolved, re.M), resolved
+    assert ticket.id in succeeded(demo.ctl("demo-admin", "tickets", "--state", "resolved"))
+    assert ticket.id not in succeeded(demo.ctl("demo-admin", "tickets", "--state", "open,pending"))
+
+    # A usage error stops before signing in, so no authenticator step is spent on it.
+    refused = demo.ctl("demo-admin", "tickets", "reply", ticket.id, totp_code="000000")
+    assert refused.returncode != 0 and "--text T or --template NAME" in refused.stderr, refused

@@ -12,6 +12,10 @@ struct CtlCommand {
       review ORDER_ID approve [--directions D] | reject --reason R | ask --message M
       dispense ORDER_ID [--scans G,G]  start, scan each item's barcode (asked, or given), complete, book the shipment
       reports --from YYYY-MM-DD --to YYYY-MM-DD [--csv]
+      tickets [--state open|pending|escalated|resolved] [--mine] [--csv]   support tickets, oldest first
+      tickets show TICKET_ID           the ticket and its conversation, internal notes marked
+      tickets assign TICKET_ID [--to STAFF_ID] | reply TICKET_ID --text T | --template NAME [--await-customer]
+      tickets escalate TICKET_ID --to prescriber|pharmacy --note N | resolve TICKET_ID --resolution R
       export --from YYYY-MM-DD --to YYYY-MM-DD > file.csv   the anonymised compliance export
 
     sign-in options (every subcommand):
@@ -24,7 +28,7 @@ struct CtlCommand {
     """
 
     /// Options that take no value, across every subcommand.
-    static let booleanFlags: Set<String> = ["flagged", "csv"]
+    static let booleanFlags: Set<String> = ["flagged", "csv", "mine", "await-customer"]
 
     private let words: [String]
     private var arguments: Arguments
@@ -82,6 +86,10 @@ struct CtlCommand {
             let command = try CtlReports(words.dropFirst(), &arguments)
             try arguments.rejectUnknown()
             try await connection.withSession { try await command.run($0) }
+        case ("tickets", _):
+            let command = try CtlTickets(words.dropFirst(), &arguments)
+            try arguments.rejectUnknown()
+            try await connection.withSession { try await command.run($0, certificateFile: connection.certificateFile) }
         case ("export", _):
             let command = try CtlExport(words.dropFirst(), &arguments)
             try arguments.rejectUnknown()
