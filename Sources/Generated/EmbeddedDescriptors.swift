@@ -748,60 +748,100 @@ public enum EmbeddedDescriptors {
                 name: "medexpress/v1/support.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
                 base64SerializedProto: """
                 ChttZWRleHByZXNzL3YxL3N1cHBvcnQucHJvdG8SDW1lZGV4cHJlc3MudjEaH2dvb2dsZS9wcm90b2J1Zi90aW1lc3RhbXAucHJv
-                dG8aGm1lZGV4cHJlc3MvdjEvY29tbW9uLnByb3RvGhttZWRleHByZXNzL3YxL29wdGlvbnMucHJvdG8i8AQKBlRpY2tldBIOCgJp
-                ZBgBIAEoCVICaWQSHwoLY3VzdG9tZXJfaWQYAiABKAlSCmN1c3RvbWVySWQSGQoIb3JkZXJfaWQYAyABKAlSB29yZGVySWQSOQoI
-                Y2F0ZWdvcnkYBCABKA4yHS5tZWRleHByZXNzLnYxLlRpY2tldENhdGVnb3J5UghjYXRlZ29yeRIwCgVzdGF0ZRgFIAEoDjIaLm1l
-                ZGV4cHJlc3MudjEuVGlja2V0U3RhdGVSBXN0YXRlEjYKB2NoYW5uZWwYBiABKA4yHC5tZWRleHByZXNzLnYxLlRpY2tldENoYW5u
-                ZWxSB2NoYW5uZWwSGAoHc3ViamVjdBgHIAEoCVIHc3ViamVjdBIfCgthc3NpZ25lZF90bxgIIAEoCVIKYXNzaWduZWRUbxJCCgxl
-                c2NhbGF0ZWRfdG8YCSABKA4yHy5tZWRleHByZXNzLnYxLkVzY2FsYXRpb25UYXJnZXRSC2VzY2FsYXRlZFRvEjcKCW9wZW5lZF9h
-                dBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSCG9wZW5lZEF0EkYKEWZpcnN0X3Jlc3BvbnNlX2F0GAsgASgLMhou
-                Z29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIPZmlyc3RSZXNwb25zZUF0EjsKC3Jlc29sdmVkX2F0GAwgASgLMhouZ29vZ2xlLnBy
-                b3RvYnVmLlRpbWVzdGFtcFIKcmVzb2x2ZWRBdBI4CghtZXNzYWdlcxgNIAMoCzIcLm1lZGV4cHJlc3MudjEuVGlja2V0TWVzc2Fn
-                ZVIIbWVzc2FnZXMi9gEKDVRpY2tldE1lc3NhZ2USGgoIc2VxdWVuY2UYASABKANSCHNlcXVlbmNlEjQKC2F1dGhvcl9yb2xlGAIg
-                ASgOMhMubWVkZXhwcmVzcy52MS5Sb2xlUgphdXRob3JSb2xlEhsKCWF1dGhvcl9pZBgDIAEoCVIIYXV0aG9ySWQSEgoEdGV4dBgE
-                IAEoCVIEdGV4dBIqCgJhdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSAmF0EhoKCGludGVybmFsGAYgASgIUghp
-                bnRlcm5hbBIaCgh0ZW1wbGF0ZRgHIAEoCVIIdGVtcGxhdGUivAEKEU9wZW5UaWNrZXRSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASAB
-                KAlSCXJlcXVlc3RJZBI5CghjYXRlZ29yeRgCIAEoDjIdLm1lZGV4cHJlc3MudjEuVGlja2V0Q2F0ZWdvcnlSCGNhdGVnb3J5EhgK
-                B3N1YmplY3QYAyABKAlSB3N1YmplY3QSGAoHbWVzc2FnZRgEIAEoCVIHbWVzc2FnZRIZCghvcmRlcl9pZBgFIAEoCVIHb3JkZXJJ
-                ZCJSChRMaXN0TXlUaWNrZXRzUmVxdWVzdBIbCglwYWdlX3NpemUYASABKAVSCHBhZ2VTaXplEh0KCnBhZ2VfdG9rZW4YAiABKAlS
-                CXBhZ2VUb2tlbiKJAgoSTGlzdFRpY2tldHNSZXF1ZXN0EjIKBnN0YXRlcxgBIAMoDjIaLm1lZGV4cHJlc3MudjEuVGlja2V0U3Rh
-                dGVSBnN0YXRlcxI5CghjYXRlZ29yeRgCIAEoDjIdLm1lZGV4cHJlc3MudjEuVGlja2V0Q2F0ZWdvcnlSCGNhdGVnb3J5Eh8KC2Fz
-                c2lnbmVkX3RvGAMgASgJUgphc3NpZ25lZFRvEicKD3VuYXNzaWduZWRfb25seRgEIAEoCFIOdW5hc3NpZ25lZE9ubHkSGwoJcGFn
-                ZV9zaXplGAUgASgFUghwYWdlU2l6ZRIdCgpwYWdlX3Rva2VuGAYgASgJUglwYWdlVG9rZW4ibgoTTGlzdFRpY2tldHNSZXNwb25z
-                ZRIvCgd0aWNrZXRzGAEgAygLMhUubWVkZXhwcmVzcy52MS5UaWNrZXRSB3RpY2tldHMSJgoPbmV4dF9wYWdlX3Rva2VuGAIgASgJ
-                Ug1uZXh0UGFnZVRva2VuIpQCChBMb2dUaWNrZXRSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIfCgtjdXN0
-                b21lcl9pZBgCIAEoCVIKY3VzdG9tZXJJZBI2CgdjaGFubmVsGAMgASgOMhwubWVkZXhwcmVzcy52MS5UaWNrZXRDaGFubmVsUgdj
-                aGFubmVsEjkKCGNhdGVnb3J5GAQgASgOMh0ubWVkZXhwcmVzcy52MS5UaWNrZXRDYXRlZ29yeVIIY2F0ZWdvcnkSGAoHc3ViamVj
-                dBgFIAEoCVIHc3ViamVjdBIYCgdtZXNzYWdlGAYgASgJUgdtZXNzYWdlEhkKCG9yZGVyX2lkGAcgASgJUgdvcmRlcklkIi8KEEdl
-                dFRpY2tldFJlcXVlc3QSGwoJdGlja2V0X2lkGAEgASgJUgh0aWNrZXRJZCJsChNBc3NpZ25UaWNrZXRSZXF1ZXN0Eh0KCnJlcXVl
-                c3RfaWQYASABKAlSCXJlcXVlc3RJZBIbCgl0aWNrZXRfaWQYAiABKAlSCHRpY2tldElkEhkKCGFnZW50X2lkGAMgASgJUgdhZ2Vu
-                dElkIq0BCgxSZXBseVJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEhsKCXRpY2tldF9pZBgCIAEoCVIIdGlj
-                a2V0SWQSFAoEdGV4dBgDIAEoCUgAUgR0ZXh0EhwKCHRlbXBsYXRlGAQgASgJSABSCHRlbXBsYXRlEiUKDmF3YWl0X2N1c3RvbWVy
-                GAUgASgIUg1hd2FpdEN1c3RvbWVyQgYKBGJvZHkimgEKD0VzY2FsYXRlUmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1
-                ZXN0SWQSGwoJdGlja2V0X2lkGAIgASgJUgh0aWNrZXRJZBI3CgZ0YXJnZXQYAyABKA4yHy5tZWRleHByZXNzLnYxLkVzY2FsYXRp
-                b25UYXJnZXRSBnRhcmdldBISCgRub3RlGAQgASgJUgRub3RlInIKFFJlc29sdmVUaWNrZXRSZXF1ZXN0Eh0KCnJlcXVlc3RfaWQY
-                ASABKAlSCXJlcXVlc3RJZBIbCgl0aWNrZXRfaWQYAiABKAlSCHRpY2tldElkEh4KCnJlc29sdXRpb24YAyABKAlSCnJlc29sdXRp
-                b24i2QEKC0NoYXRNZXNzYWdlEhsKCXRpY2tldF9pZBgBIAEoCVIIdGlja2V0SWQSGgoIc2VxdWVuY2UYAiABKANSCHNlcXVlbmNl
-                EhIKBHRleHQYAyABKAlSBHRleHQSNAoLYXV0aG9yX3JvbGUYBCABKA4yEy5tZWRleHByZXNzLnYxLlJvbGVSCmF1dGhvclJvbGUS
-                GwoJYXV0aG9yX2lkGAUgASgJUghhdXRob3JJZBIqCgJhdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBSAmF0KoMB
-                Cg5UaWNrZXRDYXRlZ29yeRIfChtUSUNLRVRfQ0FURUdPUllfVU5TUEVDSUZJRUQQABITCg9USUNLRVRfREVMSVZFUlkQARIXChNU
-                SUNLRVRfU0lERV9FRkZFQ1RTEAISEAoMVElDS0VUX09SREVSEAMSEAoMVElDS0VUX09USEVSEAQqhAEKC1RpY2tldFN0YXRlEhwK
-                GFRJQ0tFVF9TVEFURV9VTlNQRUNJRklFRBAAEg8KC1RJQ0tFVF9PUEVOEAESGwoXVElDS0VUX1BFTkRJTkdfQ1VTVE9NRVIQAhIU
-                ChBUSUNLRVRfRVNDQUxBVEVEEAMSEwoPVElDS0VUX1JFU09MVkVEEAQqYQoNVGlja2V0Q2hhbm5lbBIeChpUSUNLRVRfQ0hBTk5F
-                TF9VTlNQRUNJRklFRBAAEhAKDENPTlRBQ1RfRk9STRABEggKBENIQVQQAhIJCgVQSE9ORRADEgkKBUVNQUlMEAQqawoQRXNjYWxh
-                dGlvblRhcmdldBIhCh1FU0NBTEFUSU9OX1RBUkdFVF9VTlNQRUNJRklFRBAAEhoKFkVTQ0FMQVRFX1RPX1BSRVNDUklCRVIQARIY
-                ChRFU0NBTEFURV9UT19QSEFSTUFDWRACMsgGCg5TdXBwb3J0U2VydmljZRJOCgpPcGVuVGlja2V0EiAubWVkZXhwcmVzcy52MS5P
-                cGVuVGlja2V0UmVxdWVzdBoVLm1lZGV4cHJlc3MudjEuVGlja2V0IgeKtRgDCgEBEmEKDUxpc3RNeVRpY2tldHMSIy5tZWRleHBy
-                ZXNzLnYxLkxpc3RNeVRpY2tldHNSZXF1ZXN0GiIubWVkZXhwcmVzcy52MS5MaXN0VGlja2V0c1Jlc3BvbnNlIgeKtRgDCgEBEkwK
-                BENoYXQSGi5tZWRleHByZXNzLnYxLkNoYXRNZXNzYWdlGhoubWVkZXhwcmVzcy52MS5DaGF0TWVzc2FnZSIIirUYBAoCAQIoATAB
-                El0KC0xpc3RUaWNrZXRzEiEubWVkZXhwcmVzcy52MS5MaXN0VGlja2V0c1JlcXVlc3QaIi5tZWRleHByZXNzLnYxLkxpc3RUaWNr
-                ZXRzUmVzcG9uc2UiB4q1GAMKAQISTAoJTG9nVGlja2V0Eh8ubWVkZXhwcmVzcy52MS5Mb2dUaWNrZXRSZXF1ZXN0GhUubWVkZXhw
-                cmVzcy52MS5UaWNrZXQiB4q1GAMKAQISTAoJR2V0VGlja2V0Eh8ubWVkZXhwcmVzcy52MS5HZXRUaWNrZXRSZXF1ZXN0GhUubWVk
-                ZXhwcmVzcy52MS5UaWNrZXQiB4q1GAMKAQISUgoMQXNzaWduVGlja2V0EiIubWVkZXhwcmVzcy52MS5Bc3NpZ25UaWNrZXRSZXF1
-                ZXN0GhUubWVkZXhwcmVzcy52MS5UaWNrZXQiB4q1GAMKAQISRAoFUmVwbHkSGy5tZWRleHByZXNzLnYxLlJlcGx5UmVxdWVzdBoV
-                Lm1lZGV4cHJlc3MudjEuVGlja2V0IgeKtRgDCgECEkoKCEVzY2FsYXRlEh4ubWVkZXhwcmVzcy52MS5Fc2NhbGF0ZVJlcXVlc3Qa
-                FS5tZWRleHByZXNzLnYxLlRpY2tldCIHirUYAwoBAhJUCg1SZXNvbHZlVGlja2V0EiMubWVkZXhwcmVzcy52MS5SZXNvbHZlVGlj
-                a2V0UmVxdWVzdBoVLm1lZGV4cHJlc3MudjEuVGlja2V0IgeKtRgDCgECYgZwcm90bzM=
+                dG8aGm1lZGV4cHJlc3MvdjEvY29tbW9uLnByb3RvGhttZWRleHByZXNzL3YxL29wdGlvbnMucHJvdG8i/gQKCUNvbXBsYWludBIO
+                CgJpZBgBIAEoCVICaWQSGQoIb3JkZXJfaWQYAiABKAlSB29yZGVySWQSHwoLY3VzdG9tZXJfaWQYAyABKAlSCmN1c3RvbWVySWQS
+                NgoGcmVhc29uGAQgASgOMh4ubWVkZXhwcmVzcy52MS5Db21wbGFpbnRSZWFzb25SBnJlYXNvbhIzCgVzdGF0ZRgFIAEoDjIdLm1l
+                ZGV4cHJlc3MudjEuQ29tcGxhaW50U3RhdGVSBXN0YXRlEiAKC2Rlc2NyaXB0aW9uGAYgASgJUgtkZXNjcmlwdGlvbhIpChBldmlk
+                ZW5jZV9yZXF1ZXN0GAcgASgJUg9ldmlkZW5jZVJlcXVlc3QSMwoIZXZpZGVuY2UYCCADKAsyFy5tZWRleHByZXNzLnYxLkV2aWRl
+                bmNlUghldmlkZW5jZRI5CgdvdXRjb21lGAkgASgOMh8ubWVkZXhwcmVzcy52MS5Db21wbGFpbnRPdXRjb21lUgdvdXRjb21lEiwK
+                BnJlZnVuZBgKIAEoCzIULm1lZGV4cHJlc3MudjEuTW9uZXlSBnJlZnVuZBIwChRyZXBsYWNlbWVudF9vcmRlcl9pZBgLIAEoCVIS
+                cmVwbGFjZW1lbnRPcmRlcklkEicKD3Jlc29sdXRpb25fbm90ZRgMIAEoCVIOcmVzb2x1dGlvbk5vdGUSNQoIZmlsZWRfYXQYDSAB
+                KAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUgdmaWxlZEF0EjsKC3Jlc29sdmVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3Rv
+                YnVmLlRpbWVzdGFtcFIKcmVzb2x2ZWRBdCL/AQoIRXZpZGVuY2USHwoLZXZpZGVuY2VfaWQYASABKAlSCmV2aWRlbmNlSWQSIQoM
+                Y29tcGxhaW50X2lkGAIgASgJUgtjb21wbGFpbnRJZBIhCgxjb250ZW50X3R5cGUYAyABKAlSC2NvbnRlbnRUeXBlEh0KCnNpemVf
+                Ynl0ZXMYBCABKANSCXNpemVCeXRlcxIWCgZzaGEyNTYYBSABKAlSBnNoYTI1NhI7Cgt1cGxvYWRlZF9hdBgGIAEoCzIaLmdvb2ds
+                ZS5wcm90b2J1Zi5UaW1lc3RhbXBSCnVwbG9hZGVkQXQSGAoHY29udGVudBgHIAEoDFIHY29udGVudCKqAQoURmlsZUNvbXBsYWlu
+                dFJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEhkKCG9yZGVyX2lkGAIgASgJUgdvcmRlcklkEjYKBnJlYXNv
+                bhgDIAEoDjIeLm1lZGV4cHJlc3MudjEuQ29tcGxhaW50UmVhc29uUgZyZWFzb24SIAoLZGVzY3JpcHRpb24YBCABKAlSC2Rlc2Ny
+                aXB0aW9uIlUKF0xpc3RNeUNvbXBsYWludHNSZXF1ZXN0EhsKCXBhZ2Vfc2l6ZRgBIAEoBVIIcGFnZVNpemUSHQoKcGFnZV90b2tl
+                bhgCIAEoCVIJcGFnZVRva2VuIooBChVMaXN0Q29tcGxhaW50c1JlcXVlc3QSNQoGc3RhdGVzGAEgAygOMh0ubWVkZXhwcmVzcy52
+                MS5Db21wbGFpbnRTdGF0ZVIGc3RhdGVzEhsKCXBhZ2Vfc2l6ZRgCIAEoBVIIcGFnZVNpemUSHQoKcGFnZV90b2tlbhgDIAEoCVIJ
+                cGFnZVRva2VuInoKFkxpc3RDb21wbGFpbnRzUmVzcG9uc2USOAoKY29tcGxhaW50cxgBIAMoCzIYLm1lZGV4cHJlc3MudjEuQ29t
+                cGxhaW50Ugpjb21wbGFpbnRzEiYKD25leHRfcGFnZV90b2tlbhgCIAEoCVINbmV4dFBhZ2VUb2tlbiI4ChNHZXRDb21wbGFpbnRS
+                ZXF1ZXN0EiEKDGNvbXBsYWludF9pZBgBIAEoCVILY29tcGxhaW50SWQidAoWUmVxdWVzdEV2aWRlbmNlUmVxdWVzdBIdCgpyZXF1
+                ZXN0X2lkGAEgASgJUglyZXF1ZXN0SWQSIQoMY29tcGxhaW50X2lkGAIgASgJUgtjb21wbGFpbnRJZBIYCgdtZXNzYWdlGAMgASgJ
+                UgdtZXNzYWdlIo4BChNVcGxvYWRFdmlkZW5jZUNodW5rEh0KCnJlcXVlc3RfaWQYASABKAlSCXJlcXVlc3RJZBIhCgxjb21wbGFp
+                bnRfaWQYAiABKAlSC2NvbXBsYWludElkEiEKDGNvbnRlbnRfdHlwZRgDIAEoCVILY29udGVudFR5cGUSEgoEZGF0YRgEIAEoDFIE
+                ZGF0YSLYAQoXUmVzb2x2ZUNvbXBsYWludFJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEiEKDGNvbXBsYWlu
+                dF9pZBgCIAEoCVILY29tcGxhaW50SWQSOQoHb3V0Y29tZRgDIAEoDjIfLm1lZGV4cHJlc3MudjEuQ29tcGxhaW50T3V0Y29tZVIH
+                b3V0Y29tZRIsCgZyZWZ1bmQYBCABKAsyFC5tZWRleHByZXNzLnYxLk1vbmV5UgZyZWZ1bmQSEgoEbm90ZRgFIAEoCVIEbm90ZSLw
+                BAoGVGlja2V0Eg4KAmlkGAEgASgJUgJpZBIfCgtjdXN0b21lcl9pZBgCIAEoCVIKY3VzdG9tZXJJZBIZCghvcmRlcl9pZBgDIAEo
+                CVIHb3JkZXJJZBI5CghjYXRlZ29yeRgEIAEoDjIdLm1lZGV4cHJlc3MudjEuVGlja2V0Q2F0ZWdvcnlSCGNhdGVnb3J5EjAKBXN0
+                YXRlGAUgASgOMhoubWVkZXhwcmVzcy52MS5UaWNrZXRTdGF0ZVIFc3RhdGUSNgoHY2hhbm5lbBgGIAEoDjIcLm1lZGV4cHJlc3Mu
+                djEuVGlja2V0Q2hhbm5lbFIHY2hhbm5lbBIYCgdzdWJqZWN0GAcgASgJUgdzdWJqZWN0Eh8KC2Fzc2lnbmVkX3RvGAggASgJUgph
+                c3NpZ25lZFRvEkIKDGVzY2FsYXRlZF90bxgJIAEoDjIfLm1lZGV4cHJlc3MudjEuRXNjYWxhdGlvblRhcmdldFILZXNjYWxhdGVk
+                VG8SNwoJb3BlbmVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIIb3BlbmVkQXQSRgoRZmlyc3RfcmVzcG9u
+                c2VfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUg9maXJzdFJlc3BvbnNlQXQSOwoLcmVzb2x2ZWRfYXQYDCAB
+                KAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUgpyZXNvbHZlZEF0EjgKCG1lc3NhZ2VzGA0gAygLMhwubWVkZXhwcmVzcy52
+                MS5UaWNrZXRNZXNzYWdlUghtZXNzYWdlcyL2AQoNVGlja2V0TWVzc2FnZRIaCghzZXF1ZW5jZRgBIAEoA1IIc2VxdWVuY2USNAoL
+                YXV0aG9yX3JvbGUYAiABKA4yEy5tZWRleHByZXNzLnYxLlJvbGVSCmF1dGhvclJvbGUSGwoJYXV0aG9yX2lkGAMgASgJUghhdXRo
+                b3JJZBISCgR0ZXh0GAQgASgJUgR0ZXh0EioKAmF0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFICYXQSGgoIaW50
+                ZXJuYWwYBiABKAhSCGludGVybmFsEhoKCHRlbXBsYXRlGAcgASgJUgh0ZW1wbGF0ZSK8AQoRT3BlblRpY2tldFJlcXVlc3QSHQoK
+                cmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEjkKCGNhdGVnb3J5GAIgASgOMh0ubWVkZXhwcmVzcy52MS5UaWNrZXRDYXRlZ29y
+                eVIIY2F0ZWdvcnkSGAoHc3ViamVjdBgDIAEoCVIHc3ViamVjdBIYCgdtZXNzYWdlGAQgASgJUgdtZXNzYWdlEhkKCG9yZGVyX2lk
+                GAUgASgJUgdvcmRlcklkIlIKFExpc3RNeVRpY2tldHNSZXF1ZXN0EhsKCXBhZ2Vfc2l6ZRgBIAEoBVIIcGFnZVNpemUSHQoKcGFn
+                ZV90b2tlbhgCIAEoCVIJcGFnZVRva2VuIokCChJMaXN0VGlja2V0c1JlcXVlc3QSMgoGc3RhdGVzGAEgAygOMhoubWVkZXhwcmVz
+                cy52MS5UaWNrZXRTdGF0ZVIGc3RhdGVzEjkKCGNhdGVnb3J5GAIgASgOMh0ubWVkZXhwcmVzcy52MS5UaWNrZXRDYXRlZ29yeVII
+                Y2F0ZWdvcnkSHwoLYXNzaWduZWRfdG8YAyABKAlSCmFzc2lnbmVkVG8SJwoPdW5hc3NpZ25lZF9vbmx5GAQgASgIUg51bmFzc2ln
+                bmVkT25seRIbCglwYWdlX3NpemUYBSABKAVSCHBhZ2VTaXplEh0KCnBhZ2VfdG9rZW4YBiABKAlSCXBhZ2VUb2tlbiJuChNMaXN0
+                VGlja2V0c1Jlc3BvbnNlEi8KB3RpY2tldHMYASADKAsyFS5tZWRleHByZXNzLnYxLlRpY2tldFIHdGlja2V0cxImCg9uZXh0X3Bh
+                Z2VfdG9rZW4YAiABKAlSDW5leHRQYWdlVG9rZW4ilAIKEExvZ1RpY2tldFJlcXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVx
+                dWVzdElkEh8KC2N1c3RvbWVyX2lkGAIgASgJUgpjdXN0b21lcklkEjYKB2NoYW5uZWwYAyABKA4yHC5tZWRleHByZXNzLnYxLlRp
+                Y2tldENoYW5uZWxSB2NoYW5uZWwSOQoIY2F0ZWdvcnkYBCABKA4yHS5tZWRleHByZXNzLnYxLlRpY2tldENhdGVnb3J5UghjYXRl
+                Z29yeRIYCgdzdWJqZWN0GAUgASgJUgdzdWJqZWN0EhgKB21lc3NhZ2UYBiABKAlSB21lc3NhZ2USGQoIb3JkZXJfaWQYByABKAlS
+                B29yZGVySWQiLwoQR2V0VGlja2V0UmVxdWVzdBIbCgl0aWNrZXRfaWQYASABKAlSCHRpY2tldElkImwKE0Fzc2lnblRpY2tldFJl
+                cXVlc3QSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEhsKCXRpY2tldF9pZBgCIAEoCVIIdGlja2V0SWQSGQoIYWdlbnRf
+                aWQYAyABKAlSB2FnZW50SWQirQEKDFJlcGx5UmVxdWVzdBIdCgpyZXF1ZXN0X2lkGAEgASgJUglyZXF1ZXN0SWQSGwoJdGlja2V0
+                X2lkGAIgASgJUgh0aWNrZXRJZBIUCgR0ZXh0GAMgASgJSABSBHRleHQSHAoIdGVtcGxhdGUYBCABKAlIAFIIdGVtcGxhdGUSJQoO
+                YXdhaXRfY3VzdG9tZXIYBSABKAhSDWF3YWl0Q3VzdG9tZXJCBgoEYm9keSKaAQoPRXNjYWxhdGVSZXF1ZXN0Eh0KCnJlcXVlc3Rf
+                aWQYASABKAlSCXJlcXVlc3RJZBIbCgl0aWNrZXRfaWQYAiABKAlSCHRpY2tldElkEjcKBnRhcmdldBgDIAEoDjIfLm1lZGV4cHJl
+                c3MudjEuRXNjYWxhdGlvblRhcmdldFIGdGFyZ2V0EhIKBG5vdGUYBCABKAlSBG5vdGUicgoUUmVzb2x2ZVRpY2tldFJlcXVlc3QS
+                HQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEhsKCXRpY2tldF9pZBgCIAEoCVIIdGlja2V0SWQSHgoKcmVzb2x1dGlvbhgD
+                IAEoCVIKcmVzb2x1dGlvbiLZAQoLQ2hhdE1lc3NhZ2USGwoJdGlja2V0X2lkGAEgASgJUgh0aWNrZXRJZBIaCghzZXF1ZW5jZRgC
+                IAEoA1IIc2VxdWVuY2USEgoEdGV4dBgDIAEoCVIEdGV4dBI0CgthdXRob3Jfcm9sZRgEIAEoDjITLm1lZGV4cHJlc3MudjEuUm9s
+                ZVIKYXV0aG9yUm9sZRIbCglhdXRob3JfaWQYBSABKAlSCGF1dGhvcklkEioKAmF0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRp
+                bWVzdGFtcFICYXQqhwEKD0NvbXBsYWludFJlYXNvbhIgChxDT01QTEFJTlRfUkVBU09OX1VOU1BFQ0lGSUVEEAASFgoSVEFNUEVS
+                RURfUEFDS0FHSU5HEAESCwoHREFNQUdFRBACEg4KCldST05HX0lURU0QAxIICgRMQVRFEAQSEwoPQ09NUExBSU5UX09USEVSEAUq
+                dQoOQ29tcGxhaW50U3RhdGUSHwobQ09NUExBSU5UX1NUQVRFX1VOU1BFQ0lGSUVEEAASEgoOQ09NUExBSU5UX09QRU4QARIWChJF
+                VklERU5DRV9SRVFVRVNURUQQAhIWChJDT01QTEFJTlRfUkVTT0xWRUQQAyp6ChBDb21wbGFpbnRPdXRjb21lEiEKHUNPTVBMQUlO
+                VF9PVVRDT01FX1VOU1BFQ0lGSUVEEAASDwoLRlVMTF9SRUZVTkQQARISCg5QQVJUSUFMX1JFRlVORBACEg8KC1JFUExBQ0VNRU5U
+                EAMSDQoJTk9fQUNUSU9OEAQqgwEKDlRpY2tldENhdGVnb3J5Eh8KG1RJQ0tFVF9DQVRFR09SWV9VTlNQRUNJRklFRBAAEhMKD1RJ
+                Q0tFVF9ERUxJVkVSWRABEhcKE1RJQ0tFVF9TSURFX0VGRkVDVFMQAhIQCgxUSUNLRVRfT1JERVIQAxIQCgxUSUNLRVRfT1RIRVIQ
+                BCqEAQoLVGlja2V0U3RhdGUSHAoYVElDS0VUX1NUQVRFX1VOU1BFQ0lGSUVEEAASDwoLVElDS0VUX09QRU4QARIbChdUSUNLRVRf
+                UEVORElOR19DVVNUT01FUhACEhQKEFRJQ0tFVF9FU0NBTEFURUQQAxITCg9USUNLRVRfUkVTT0xWRUQQBCphCg1UaWNrZXRDaGFu
+                bmVsEh4KGlRJQ0tFVF9DSEFOTkVMX1VOU1BFQ0lGSUVEEAASEAoMQ09OVEFDVF9GT1JNEAESCAoEQ0hBVBACEgkKBVBIT05FEAMS
+                CQoFRU1BSUwQBCprChBFc2NhbGF0aW9uVGFyZ2V0EiEKHUVTQ0FMQVRJT05fVEFSR0VUX1VOU1BFQ0lGSUVEEAASGgoWRVNDQUxB
+                VEVfVE9fUFJFU0NSSUJFUhABEhgKFEVTQ0FMQVRFX1RPX1BIQVJNQUNZEAIy4gsKDlN1cHBvcnRTZXJ2aWNlEk4KCk9wZW5UaWNr
+                ZXQSIC5tZWRleHByZXNzLnYxLk9wZW5UaWNrZXRSZXF1ZXN0GhUubWVkZXhwcmVzcy52MS5UaWNrZXQiB4q1GAMKAQESYQoNTGlz
+                dE15VGlja2V0cxIjLm1lZGV4cHJlc3MudjEuTGlzdE15VGlja2V0c1JlcXVlc3QaIi5tZWRleHByZXNzLnYxLkxpc3RUaWNrZXRz
+                UmVzcG9uc2UiB4q1GAMKAQESTAoEQ2hhdBIaLm1lZGV4cHJlc3MudjEuQ2hhdE1lc3NhZ2UaGi5tZWRleHByZXNzLnYxLkNoYXRN
+                ZXNzYWdlIgiKtRgECgIBAigBMAESXQoLTGlzdFRpY2tldHMSIS5tZWRleHByZXNzLnYxLkxpc3RUaWNrZXRzUmVxdWVzdBoiLm1l
+                ZGV4cHJlc3MudjEuTGlzdFRpY2tldHNSZXNwb25zZSIHirUYAwoBAhJMCglMb2dUaWNrZXQSHy5tZWRleHByZXNzLnYxLkxvZ1Rp
+                Y2tldFJlcXVlc3QaFS5tZWRleHByZXNzLnYxLlRpY2tldCIHirUYAwoBAhJMCglHZXRUaWNrZXQSHy5tZWRleHByZXNzLnYxLkdl
+                dFRpY2tldFJlcXVlc3QaFS5tZWRleHByZXNzLnYxLlRpY2tldCIHirUYAwoBAhJSCgxBc3NpZ25UaWNrZXQSIi5tZWRleHByZXNz
+                LnYxLkFzc2lnblRpY2tldFJlcXVlc3QaFS5tZWRleHByZXNzLnYxLlRpY2tldCIHirUYAwoBAhJECgVSZXBseRIbLm1lZGV4cHJl
+                c3MudjEuUmVwbHlSZXF1ZXN0GhUubWVkZXhwcmVzcy52MS5UaWNrZXQiB4q1GAMKAQISSgoIRXNjYWxhdGUSHi5tZWRleHByZXNz
+                LnYxLkVzY2FsYXRlUmVxdWVzdBoVLm1lZGV4cHJlc3MudjEuVGlja2V0IgeKtRgDCgECElQKDVJlc29sdmVUaWNrZXQSIy5tZWRl
+                eHByZXNzLnYxLlJlc29sdmVUaWNrZXRSZXF1ZXN0GhUubWVkZXhwcmVzcy52MS5UaWNrZXQiB4q1GAMKAQISVwoNRmlsZUNvbXBs
+                YWludBIjLm1lZGV4cHJlc3MudjEuRmlsZUNvbXBsYWludFJlcXVlc3QaGC5tZWRleHByZXNzLnYxLkNvbXBsYWludCIHirUYAwoB
+                ARJqChBMaXN0TXlDb21wbGFpbnRzEiYubWVkZXhwcmVzcy52MS5MaXN0TXlDb21wbGFpbnRzUmVxdWVzdBolLm1lZGV4cHJlc3Mu
+                djEuTGlzdENvbXBsYWludHNSZXNwb25zZSIHirUYAwoBARJmCg5MaXN0Q29tcGxhaW50cxIkLm1lZGV4cHJlc3MudjEuTGlzdENv
+                bXBsYWludHNSZXF1ZXN0GiUubWVkZXhwcmVzcy52MS5MaXN0Q29tcGxhaW50c1Jlc3BvbnNlIgeKtRgDCgECElUKDEdldENvbXBs
+                YWludBIiLm1lZGV4cHJlc3MudjEuR2V0Q29tcGxhaW50UmVxdWVzdBoYLm1lZGV4cHJlc3MudjEuQ29tcGxhaW50IgeKtRgDCgEC
+                ElsKD1JlcXVlc3RFdmlkZW5jZRIlLm1lZGV4cHJlc3MudjEuUmVxdWVzdEV2aWRlbmNlUmVxdWVzdBoYLm1lZGV4cHJlc3MudjEu
+                Q29tcGxhaW50IgeKtRgDCgECElgKDlVwbG9hZEV2aWRlbmNlEiIubWVkZXhwcmVzcy52MS5VcGxvYWRFdmlkZW5jZUNodW5rGhcu
+                bWVkZXhwcmVzcy52MS5FdmlkZW5jZSIHirUYAwoBASgBEl0KEFJlc29sdmVDb21wbGFpbnQSJi5tZWRleHByZXNzLnYxLlJlc29s
+                dmVDb21wbGFpbnRSZXF1ZXN0GhgubWVkZXhwcmVzcy52MS5Db21wbGFpbnQiB4q1GAMKAQJiBnByb3RvMw==
                 """),
             EmbeddedFileDescriptor(
                 name: "medexpress/v1/prescriber.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/consultation.proto", "medexpress/v1/options.proto", "medexpress/v1/order.proto", "medexpress/v1/pharmacy.proto", "medexpress/v1/support.proto"],
@@ -1049,6 +1089,10 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.ClinicalAssessment": "medexpress/v1/consultation.proto",
             "medexpress.v1.ClinicalAssessment.DerivedValuesEntry": "medexpress/v1/consultation.proto",
             "medexpress.v1.ClinicalFlag": "medexpress/v1/consultation.proto",
+            "medexpress.v1.Complaint": "medexpress/v1/support.proto",
+            "medexpress.v1.ComplaintOutcome": "medexpress/v1/support.proto",
+            "medexpress.v1.ComplaintReason": "medexpress/v1/support.proto",
+            "medexpress.v1.ComplaintState": "medexpress/v1/support.proto",
             "medexpress.v1.CompleteDispensingRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.ConfirmMfaEnrollmentRequest": "medexpress/v1/auth.proto",
             "medexpress.v1.ConfirmMfaEnrollmentResponse": "medexpress/v1/auth.proto",
@@ -1079,12 +1123,15 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.EscalateRequest": "medexpress/v1/support.proto",
             "medexpress.v1.EscalatedQuery": "medexpress/v1/prescriber.proto",
             "medexpress.v1.EscalationTarget": "medexpress/v1/support.proto",
+            "medexpress.v1.Evidence": "medexpress/v1/support.proto",
             "medexpress.v1.Exclusion": "medexpress/v1/consultation.proto",
             "medexpress.v1.ExportComplianceReportRequest": "medexpress/v1/admin.proto",
             "medexpress.v1.Feedback": "medexpress/v1/order.proto",
             "medexpress.v1.FeedbackSummary": "medexpress/v1/admin.proto",
             "medexpress.v1.FeedbackSummary.ByRatingEntry": "medexpress/v1/admin.proto",
+            "medexpress.v1.FileComplaintRequest": "medexpress/v1/support.proto",
             "medexpress.v1.GetCaseRequest": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.GetComplaintRequest": "medexpress/v1/support.proto",
             "medexpress.v1.GetConsultationRequest": "medexpress/v1/consultation.proto",
             "medexpress.v1.GetOrderDetailRequest": "medexpress/v1/admin.proto",
             "medexpress.v1.GetOrderRequest": "medexpress/v1/order.proto",
@@ -1096,10 +1143,13 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.GetTreatmentRequest": "medexpress/v1/catalog.proto",
             "medexpress.v1.IdentityStatus": "medexpress/v1/prescriber.proto",
             "medexpress.v1.InventoryItem": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.ListComplaintsRequest": "medexpress/v1/support.proto",
+            "medexpress.v1.ListComplaintsResponse": "medexpress/v1/support.proto",
             "medexpress.v1.ListDeliveryOptionsRequest": "medexpress/v1/catalog.proto",
             "medexpress.v1.ListDeliveryOptionsResponse": "medexpress/v1/catalog.proto",
             "medexpress.v1.ListInventoryRequest": "medexpress/v1/pharmacy.proto",
             "medexpress.v1.ListInventoryResponse": "medexpress/v1/pharmacy.proto",
+            "medexpress.v1.ListMyComplaintsRequest": "medexpress/v1/support.proto",
             "medexpress.v1.ListMyTicketsRequest": "medexpress/v1/support.proto",
             "medexpress.v1.ListOrdersRequest": "medexpress/v1/order.proto",
             "medexpress.v1.ListOrdersResponse": "medexpress/v1/order.proto",
@@ -1192,7 +1242,9 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.RejectRequest": "medexpress/v1/prescriber.proto",
             "medexpress.v1.ReplyRequest": "medexpress/v1/support.proto",
             "medexpress.v1.Report": "medexpress/v1/admin.proto",
+            "medexpress.v1.RequestEvidenceRequest": "medexpress/v1/support.proto",
             "medexpress.v1.RequestInformationRequest": "medexpress/v1/prescriber.proto",
+            "medexpress.v1.ResolveComplaintRequest": "medexpress/v1/support.proto",
             "medexpress.v1.ResolveTicketRequest": "medexpress/v1/support.proto",
             "medexpress.v1.ReviewQueueEntry": "medexpress/v1/prescriber.proto",
             "medexpress.v1.Role": "medexpress/v1/common.proto",
@@ -1215,13 +1267,20 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.SupportService.AssignTicket": "medexpress/v1/support.proto",
             "medexpress.v1.SupportService.Chat": "medexpress/v1/support.proto",
             "medexpress.v1.SupportService.Escalate": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.FileComplaint": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.GetComplaint": "medexpress/v1/support.proto",
             "medexpress.v1.SupportService.GetTicket": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.ListComplaints": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.ListMyComplaints": "medexpress/v1/support.proto",
             "medexpress.v1.SupportService.ListMyTickets": "medexpress/v1/support.proto",
             "medexpress.v1.SupportService.ListTickets": "medexpress/v1/support.proto",
             "medexpress.v1.SupportService.LogTicket": "medexpress/v1/support.proto",
             "medexpress.v1.SupportService.OpenTicket": "medexpress/v1/support.proto",
             "medexpress.v1.SupportService.Reply": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.RequestEvidence": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.ResolveComplaint": "medexpress/v1/support.proto",
             "medexpress.v1.SupportService.ResolveTicket": "medexpress/v1/support.proto",
+            "medexpress.v1.SupportService.UploadEvidence": "medexpress/v1/support.proto",
             "medexpress.v1.SupportSummary": "medexpress/v1/admin.proto",
             "medexpress.v1.Ticket": "medexpress/v1/support.proto",
             "medexpress.v1.TicketCategory": "medexpress/v1/support.proto",
@@ -1231,6 +1290,7 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.TrackingEvent": "medexpress/v1/courier.proto",
             "medexpress.v1.Treatment": "medexpress/v1/catalog.proto",
             "medexpress.v1.TreatmentSummary": "medexpress/v1/catalog.proto",
+            "medexpress.v1.UploadEvidenceChunk": "medexpress/v1/support.proto",
             "medexpress.v1.Verification": "medexpress/v1/prescriber.proto",
             "medexpress.v1.VerificationMethod": "medexpress/v1/prescriber.proto",
             "medexpress.v1.VerifyAuditLogRequest": "medexpress/v1/admin.proto",

@@ -4,6 +4,171 @@ internal import CProtobufC
 internal import GeneratedC
 import RPCCore
 
+/// What a complaint is about.
+public enum Medexpress_V1_ComplaintReason: RawRepresentable, CaseIterable, Sendable, Hashable {
+    /// `COMPLAINT_REASON_UNSPECIFIED` (0).
+    case unspecified
+    /// `TAMPERED_PACKAGING` (1).
+    case tamperedPackaging
+    /// `DAMAGED` (2).
+    case damaged
+    /// `WRONG_ITEM` (3).
+    case wrongItem
+    /// `LATE` (4).
+    case late
+    /// `COMPLAINT_OTHER` (5).
+    case complaintOther
+    /// A value this version of the enum does not declare, kept as received.
+    case unrecognized(Int32)
+
+    /// The proto3 default, value 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .tamperedPackaging
+        case 2: self = .damaged
+        case 3: self = .wrongItem
+        case 4: self = .late
+        case 5: self = .complaintOther
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .tamperedPackaging: return 1
+        case .damaged: return 2
+        case .wrongItem: return 3
+        case .late: return 4
+        case .complaintOther: return 5
+        case .unrecognized(let value): return value
+        }
+    }
+
+    /// The value's name as the .proto declares it, or its number when undeclared.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "COMPLAINT_REASON_UNSPECIFIED"
+        case .tamperedPackaging: return "TAMPERED_PACKAGING"
+        case .damaged: return "DAMAGED"
+        case .wrongItem: return "WRONG_ITEM"
+        case .late: return "LATE"
+        case .complaintOther: return "COMPLAINT_OTHER"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
+    public static let allCases: [Medexpress_V1_ComplaintReason] = [.unspecified, .tamperedPackaging, .damaged, .wrongItem, .late, .complaintOther]
+}
+
+/// The `medexpress.v1.ComplaintState` enum.
+public enum Medexpress_V1_ComplaintState: RawRepresentable, CaseIterable, Sendable, Hashable {
+    /// `COMPLAINT_STATE_UNSPECIFIED` (0).
+    case unspecified
+    /// `COMPLAINT_OPEN` (1).
+    case complaintOpen
+    /// Waiting for the customer's photos.
+    case evidenceRequested
+    /// `COMPLAINT_RESOLVED` (3).
+    case complaintResolved
+    /// A value this version of the enum does not declare, kept as received.
+    case unrecognized(Int32)
+
+    /// The proto3 default, value 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .complaintOpen
+        case 2: self = .evidenceRequested
+        case 3: self = .complaintResolved
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .complaintOpen: return 1
+        case .evidenceRequested: return 2
+        case .complaintResolved: return 3
+        case .unrecognized(let value): return value
+        }
+    }
+
+    /// The value's name as the .proto declares it, or its number when undeclared.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "COMPLAINT_STATE_UNSPECIFIED"
+        case .complaintOpen: return "COMPLAINT_OPEN"
+        case .evidenceRequested: return "EVIDENCE_REQUESTED"
+        case .complaintResolved: return "COMPLAINT_RESOLVED"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
+    public static let allCases: [Medexpress_V1_ComplaintState] = [.unspecified, .complaintOpen, .evidenceRequested, .complaintResolved]
+}
+
+/// How a complaint was resolved.
+public enum Medexpress_V1_ComplaintOutcome: RawRepresentable, CaseIterable, Sendable, Hashable {
+    /// `COMPLAINT_OUTCOME_UNSPECIFIED` (0).
+    case unspecified
+    /// `FULL_REFUND` (1).
+    case fullRefund
+    /// `PARTIAL_REFUND` (2).
+    case partialRefund
+    /// `REPLACEMENT` (3).
+    case replacement
+    /// `NO_ACTION` (4).
+    case noAction
+    /// A value this version of the enum does not declare, kept as received.
+    case unrecognized(Int32)
+
+    /// The proto3 default, value 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .fullRefund
+        case 2: self = .partialRefund
+        case 3: self = .replacement
+        case 4: self = .noAction
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .fullRefund: return 1
+        case .partialRefund: return 2
+        case .replacement: return 3
+        case .noAction: return 4
+        case .unrecognized(let value): return value
+        }
+    }
+
+    /// The value's name as the .proto declares it, or its number when undeclared.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "COMPLAINT_OUTCOME_UNSPECIFIED"
+        case .fullRefund: return "FULL_REFUND"
+        case .partialRefund: return "PARTIAL_REFUND"
+        case .replacement: return "REPLACEMENT"
+        case .noAction: return "NO_ACTION"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
+    public static let allCases: [Medexpress_V1_ComplaintOutcome] = [.unspecified, .fullRefund, .partialRefund, .replacement, .noAction]
+}
+
 /// What a ticket is about.
 public enum Medexpress_V1_TicketCategory: RawRepresentable, CaseIterable, Sendable, Hashable {
     /// `TICKET_CATEGORY_UNSPECIFIED` (0).
@@ -212,6 +377,318 @@ public enum Medexpress_V1_EscalationTarget: RawRepresentable, CaseIterable, Send
     }
 
     public static let allCases: [Medexpress_V1_EscalationTarget] = [.unspecified, .escalateToPrescriber, .escalateToPharmacy]
+}
+
+/// The `medexpress.v1.Complaint` message.
+public struct Medexpress_V1_Complaint: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.Complaint"
+
+    /// "cmp_…"
+    public var id: String = ""
+
+    public var orderId: String = ""
+
+    public var customerId: String = ""
+
+    public var reason: Medexpress_V1_ComplaintReason = .unspecified
+
+    public var state: Medexpress_V1_ComplaintState = .unspecified
+
+    /// The customer's account of what happened.
+    public var description: String = ""
+
+    /// What the support team asked for, when evidence was requested.
+    public var evidenceRequest: String = ""
+
+    public var evidence: [Medexpress_V1_Evidence] = []
+
+    public var outcome: Medexpress_V1_ComplaintOutcome = .unspecified
+
+    /// The refund, for refund outcomes.
+    public var refund: Medexpress_V1_Money?
+
+    /// The replacement order, for REPLACEMENT.
+    public var replacementOrderId: String = ""
+
+    /// Why, for every outcome (kept for the regulators).
+    public var resolutionNote: String = ""
+
+    public var filedAt: Google_Protobuf_Timestamp?
+
+    public var resolvedAt: Google_Protobuf_Timestamp?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__Complaint()
+        medexpress__v1__complaint__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__Complaint.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_Complaint.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.Evidence` message.
+public struct Medexpress_V1_Evidence: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.Evidence"
+
+    public var evidenceId: String = ""
+
+    public var complaintId: String = ""
+
+    /// "image/jpeg", "image/png", "image/heic".
+    public var contentType: String = ""
+
+    public var sizeBytes: Int64 = 0
+
+    /// Hex SHA-256 of the bytes as uploaded.
+    public var sha256: String = ""
+
+    public var uploadedAt: Google_Protobuf_Timestamp?
+
+    /// The bytes, in GetComplaint only.
+    public var content: [UInt8] = []
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__Evidence()
+        medexpress__v1__evidence__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__Evidence.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_Evidence.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.FileComplaintRequest` message.
+public struct Medexpress_V1_FileComplaintRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.FileComplaintRequest"
+
+    public var requestId: String = ""
+
+    public var orderId: String = ""
+
+    public var reason: Medexpress_V1_ComplaintReason = .unspecified
+
+    public var description: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__FileComplaintRequest()
+        medexpress__v1__file_complaint_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__FileComplaintRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_FileComplaintRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.ListMyComplaintsRequest` message.
+public struct Medexpress_V1_ListMyComplaintsRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.ListMyComplaintsRequest"
+
+    public var pageSize: Int32 = 0
+
+    public var pageToken: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__ListMyComplaintsRequest()
+        medexpress__v1__list_my_complaints_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__ListMyComplaintsRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_ListMyComplaintsRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.ListComplaintsRequest` message.
+public struct Medexpress_V1_ListComplaintsRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.ListComplaintsRequest"
+
+    public var states: [Medexpress_V1_ComplaintState] = []
+
+    public var pageSize: Int32 = 0
+
+    public var pageToken: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__ListComplaintsRequest()
+        medexpress__v1__list_complaints_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__ListComplaintsRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_ListComplaintsRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.ListComplaintsResponse` message.
+public struct Medexpress_V1_ListComplaintsResponse: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.ListComplaintsResponse"
+
+    /// Without evidence content.
+    public var complaints: [Medexpress_V1_Complaint] = []
+
+    public var nextPageToken: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__ListComplaintsResponse()
+        medexpress__v1__list_complaints_response__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__ListComplaintsResponse.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_ListComplaintsResponse.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.GetComplaintRequest` message.
+public struct Medexpress_V1_GetComplaintRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.GetComplaintRequest"
+
+    public var complaintId: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__GetComplaintRequest()
+        medexpress__v1__get_complaint_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__GetComplaintRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_GetComplaintRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.RequestEvidenceRequest` message.
+public struct Medexpress_V1_RequestEvidenceRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.RequestEvidenceRequest"
+
+    public var requestId: String = ""
+
+    public var complaintId: String = ""
+
+    /// What to photograph; emailed to the customer.
+    public var message: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__RequestEvidenceRequest()
+        medexpress__v1__request_evidence_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__RequestEvidenceRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_RequestEvidenceRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The first chunk names the complaint and the file; every chunk carries bytes.
+public struct Medexpress_V1_UploadEvidenceChunk: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.UploadEvidenceChunk"
+
+    public var requestId: String = ""
+
+    public var complaintId: String = ""
+
+    public var contentType: String = ""
+
+    public var data: [UInt8] = []
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__UploadEvidenceChunk()
+        medexpress__v1__upload_evidence_chunk__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__UploadEvidenceChunk.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_UploadEvidenceChunk.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.ResolveComplaintRequest` message.
+public struct Medexpress_V1_ResolveComplaintRequest: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.ResolveComplaintRequest"
+
+    public var requestId: String = ""
+
+    public var complaintId: String = ""
+
+    public var outcome: Medexpress_V1_ComplaintOutcome = .unspecified
+
+    /// For PARTIAL_REFUND: the amount, at most what was paid less what was already refunded.
+    public var refund: Medexpress_V1_Money?
+
+    public var note: String = ""
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__ResolveComplaintRequest()
+        medexpress__v1__resolve_complaint_request__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__ResolveComplaintRequest.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_ResolveComplaintRequest.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
 }
 
 /// The `medexpress.v1.Ticket` message.
@@ -658,6 +1135,235 @@ public struct Medexpress_V1_ChatMessage: ProtoMessage {
     }
 }
 
+extension Medexpress_V1_Complaint {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__Complaint>) throws(ProtoDecodingError) {
+        self.init()
+        self.id = try ProtobufCCoding.string(c.pointee.id, field: "id", message: Self.protoMessageName)
+        self.orderId = try ProtobufCCoding.string(c.pointee.order_id, field: "order_id", message: Self.protoMessageName)
+        self.customerId = try ProtobufCCoding.string(c.pointee.customer_id, field: "customer_id", message: Self.protoMessageName)
+        self.reason = Medexpress_V1_ComplaintReason(rawValue: ProtobufCCoding.int32(c.pointee.reason))
+        self.state = Medexpress_V1_ComplaintState(rawValue: ProtobufCCoding.int32(c.pointee.state))
+        self.description = try ProtobufCCoding.string(c.pointee.description, field: "description", message: Self.protoMessageName)
+        self.evidenceRequest = try ProtobufCCoding.string(c.pointee.evidence_request, field: "evidence_request", message: Self.protoMessageName)
+        self.evidence = try ProtobufCCoding.messages(c.pointee.evidence, count: c.pointee.n_evidence, field: "evidence", message: Self.protoMessageName, Medexpress_V1_Evidence.init(cMessage:))
+        self.outcome = Medexpress_V1_ComplaintOutcome(rawValue: ProtobufCCoding.int32(c.pointee.outcome))
+        self.refund = try ProtobufCCoding.message(c.pointee.refund, Medexpress_V1_Money.init(cMessage:))
+        self.replacementOrderId = try ProtobufCCoding.string(c.pointee.replacement_order_id, field: "replacement_order_id", message: Self.protoMessageName)
+        self.resolutionNote = try ProtobufCCoding.string(c.pointee.resolution_note, field: "resolution_note", message: Self.protoMessageName)
+        self.filedAt = try ProtobufCCoding.message(c.pointee.filed_at, Google_Protobuf_Timestamp.init(cMessage:))
+        self.resolvedAt = try ProtobufCCoding.message(c.pointee.resolved_at, Google_Protobuf_Timestamp.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__Complaint> {
+        let c = arena.message(Medexpress__V1__Complaint.self, medexpress__v1__complaint__init)
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        if !self.customerId.isEmpty { c.pointee.customer_id = arena.cString(self.customerId) }
+        c.pointee.reason = ProtobufCCoding.cEnum(self.reason.rawValue)
+        c.pointee.state = ProtobufCCoding.cEnum(self.state.rawValue)
+        if !self.description.isEmpty { c.pointee.description = arena.cString(self.description) }
+        if !self.evidenceRequest.isEmpty { c.pointee.evidence_request = arena.cString(self.evidenceRequest) }
+        if !self.evidence.isEmpty {
+            c.pointee.n_evidence = self.evidence.count
+            c.pointee.evidence = arena.pointers(self.evidence.map { $0.cMessage(in: arena) })
+        }
+        c.pointee.outcome = ProtobufCCoding.cEnum(self.outcome.rawValue)
+        if let value = self.refund { c.pointee.refund = value.cMessage(in: arena) }
+        if !self.replacementOrderId.isEmpty { c.pointee.replacement_order_id = arena.cString(self.replacementOrderId) }
+        if !self.resolutionNote.isEmpty { c.pointee.resolution_note = arena.cString(self.resolutionNote) }
+        if let value = self.filedAt { c.pointee.filed_at = value.cMessage(in: arena) }
+        if let value = self.resolvedAt { c.pointee.resolved_at = value.cMessage(in: arena) }
+        return c
+    }
+}
+
+extension Medexpress_V1_Evidence {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__Evidence>) throws(ProtoDecodingError) {
+        self.init()
+        self.evidenceId = try ProtobufCCoding.string(c.pointee.evidence_id, field: "evidence_id", message: Self.protoMessageName)
+        self.complaintId = try ProtobufCCoding.string(c.pointee.complaint_id, field: "complaint_id", message: Self.protoMessageName)
+        self.contentType = try ProtobufCCoding.string(c.pointee.content_type, field: "content_type", message: Self.protoMessageName)
+        self.sizeBytes = c.pointee.size_bytes
+        self.sha256 = try ProtobufCCoding.string(c.pointee.sha256, field: "sha256", message: Self.protoMessageName)
+        self.uploadedAt = try ProtobufCCoding.message(c.pointee.uploaded_at, Google_Protobuf_Timestamp.init(cMessage:))
+        self.content = ProtobufCCoding.bytes(c.pointee.content)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__Evidence> {
+        let c = arena.message(Medexpress__V1__Evidence.self, medexpress__v1__evidence__init)
+        if !self.evidenceId.isEmpty { c.pointee.evidence_id = arena.cString(self.evidenceId) }
+        if !self.complaintId.isEmpty { c.pointee.complaint_id = arena.cString(self.complaintId) }
+        if !self.contentType.isEmpty { c.pointee.content_type = arena.cString(self.contentType) }
+        c.pointee.size_bytes = self.sizeBytes
+        if !self.sha256.isEmpty { c.pointee.sha256 = arena.cString(self.sha256) }
+        if let value = self.uploadedAt { c.pointee.uploaded_at = value.cMessage(in: arena) }
+        if !self.content.isEmpty { c.pointee.content = arena.binaryData(self.content) }
+        return c
+    }
+}
+
+extension Medexpress_V1_FileComplaintRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__FileComplaintRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.requestId = try ProtobufCCoding.string(c.pointee.request_id, field: "request_id", message: Self.protoMessageName)
+        self.orderId = try ProtobufCCoding.string(c.pointee.order_id, field: "order_id", message: Self.protoMessageName)
+        self.reason = Medexpress_V1_ComplaintReason(rawValue: ProtobufCCoding.int32(c.pointee.reason))
+        self.description = try ProtobufCCoding.string(c.pointee.description, field: "description", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__FileComplaintRequest> {
+        let c = arena.message(Medexpress__V1__FileComplaintRequest.self, medexpress__v1__file_complaint_request__init)
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        c.pointee.reason = ProtobufCCoding.cEnum(self.reason.rawValue)
+        if !self.description.isEmpty { c.pointee.description = arena.cString(self.description) }
+        return c
+    }
+}
+
+extension Medexpress_V1_ListMyComplaintsRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__ListMyComplaintsRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.pageSize = c.pointee.page_size
+        self.pageToken = try ProtobufCCoding.string(c.pointee.page_token, field: "page_token", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__ListMyComplaintsRequest> {
+        let c = arena.message(Medexpress__V1__ListMyComplaintsRequest.self, medexpress__v1__list_my_complaints_request__init)
+        c.pointee.page_size = self.pageSize
+        if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+        return c
+    }
+}
+
+extension Medexpress_V1_ListComplaintsRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__ListComplaintsRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.states = ProtobufCCoding.array(c.pointee.states, count: c.pointee.n_states).map { Medexpress_V1_ComplaintState(rawValue: ProtobufCCoding.int32($0)) }
+        self.pageSize = c.pointee.page_size
+        self.pageToken = try ProtobufCCoding.string(c.pointee.page_token, field: "page_token", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__ListComplaintsRequest> {
+        let c = arena.message(Medexpress__V1__ListComplaintsRequest.self, medexpress__v1__list_complaints_request__init)
+        if !self.states.isEmpty {
+            c.pointee.n_states = self.states.count
+            c.pointee.states = arena.array(self.states.map { ProtobufCCoding.cEnum($0.rawValue) as Medexpress__V1__ComplaintState })
+        }
+        c.pointee.page_size = self.pageSize
+        if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+        return c
+    }
+}
+
+extension Medexpress_V1_ListComplaintsResponse {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__ListComplaintsResponse>) throws(ProtoDecodingError) {
+        self.init()
+        self.complaints = try ProtobufCCoding.messages(c.pointee.complaints, count: c.pointee.n_complaints, field: "complaints", message: Self.protoMessageName, Medexpress_V1_Complaint.init(cMessage:))
+        self.nextPageToken = try ProtobufCCoding.string(c.pointee.next_page_token, field: "next_page_token", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__ListComplaintsResponse> {
+        let c = arena.message(Medexpress__V1__ListComplaintsResponse.self, medexpress__v1__list_complaints_response__init)
+        if !self.complaints.isEmpty {
+            c.pointee.n_complaints = self.complaints.count
+            c.pointee.complaints = arena.pointers(self.complaints.map { $0.cMessage(in: arena) })
+        }
+        if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+        return c
+    }
+}
+
+extension Medexpress_V1_GetComplaintRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__GetComplaintRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.complaintId = try ProtobufCCoding.string(c.pointee.complaint_id, field: "complaint_id", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__GetComplaintRequest> {
+        let c = arena.message(Medexpress__V1__GetComplaintRequest.self, medexpress__v1__get_complaint_request__init)
+        if !self.complaintId.isEmpty { c.pointee.complaint_id = arena.cString(self.complaintId) }
+        return c
+    }
+}
+
+extension Medexpress_V1_RequestEvidenceRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__RequestEvidenceRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.requestId = try ProtobufCCoding.string(c.pointee.request_id, field: "request_id", message: Self.protoMessageName)
+        self.complaintId = try ProtobufCCoding.string(c.pointee.complaint_id, field: "complaint_id", message: Self.protoMessageName)
+        self.message = try ProtobufCCoding.string(c.pointee.message, field: "message", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__RequestEvidenceRequest> {
+        let c = arena.message(Medexpress__V1__RequestEvidenceRequest.self, medexpress__v1__request_evidence_request__init)
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if !self.complaintId.isEmpty { c.pointee.complaint_id = arena.cString(self.complaintId) }
+        if !self.message.isEmpty { c.pointee.message = arena.cString(self.message) }
+        return c
+    }
+}
+
+extension Medexpress_V1_UploadEvidenceChunk {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__UploadEvidenceChunk>) throws(ProtoDecodingError) {
+        self.init()
+        self.requestId = try ProtobufCCoding.string(c.pointee.request_id, field: "request_id", message: Self.protoMessageName)
+        self.complaintId = try ProtobufCCoding.string(c.pointee.complaint_id, field: "complaint_id", message: Self.protoMessageName)
+        self.contentType = try ProtobufCCoding.string(c.pointee.content_type, field: "content_type", message: Self.protoMessageName)
+        self.data = ProtobufCCoding.bytes(c.pointee.data)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__UploadEvidenceChunk> {
+        let c = arena.message(Medexpress__V1__UploadEvidenceChunk.self, medexpress__v1__upload_evidence_chunk__init)
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if !self.complaintId.isEmpty { c.pointee.complaint_id = arena.cString(self.complaintId) }
+        if !self.contentType.isEmpty { c.pointee.content_type = arena.cString(self.contentType) }
+        if !self.data.isEmpty { c.pointee.data = arena.binaryData(self.data) }
+        return c
+    }
+}
+
+extension Medexpress_V1_ResolveComplaintRequest {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__ResolveComplaintRequest>) throws(ProtoDecodingError) {
+        self.init()
+        self.requestId = try ProtobufCCoding.string(c.pointee.request_id, field: "request_id", message: Self.protoMessageName)
+        self.complaintId = try ProtobufCCoding.string(c.pointee.complaint_id, field: "complaint_id", message: Self.protoMessageName)
+        self.outcome = Medexpress_V1_ComplaintOutcome(rawValue: ProtobufCCoding.int32(c.pointee.outcome))
+        self.refund = try ProtobufCCoding.message(c.pointee.refund, Medexpress_V1_Money.init(cMessage:))
+        self.note = try ProtobufCCoding.string(c.pointee.note, field: "note", message: Self.protoMessageName)
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__ResolveComplaintRequest> {
+        let c = arena.message(Medexpress__V1__ResolveComplaintRequest.self, medexpress__v1__resolve_complaint_request__init)
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if !self.complaintId.isEmpty { c.pointee.complaint_id = arena.cString(self.complaintId) }
+        c.pointee.outcome = ProtobufCCoding.cEnum(self.outcome.rawValue)
+        if let value = self.refund { c.pointee.refund = value.cMessage(in: arena) }
+        if !self.note.isEmpty { c.pointee.note = arena.cString(self.note) }
+        return c
+    }
+}
+
 extension Medexpress_V1_Ticket {
     /// Converts the C struct libprotobuf-c unpacked.
     init(cMessage c: UnsafePointer<Medexpress__V1__Ticket>) throws(ProtoDecodingError) {
@@ -992,6 +1698,13 @@ public enum Medexpress_V1_SupportService {
         Method.reply.descriptor,
         Method.escalate.descriptor,
         Method.resolveTicket.descriptor,
+        Method.fileComplaint.descriptor,
+        Method.listMyComplaints.descriptor,
+        Method.listComplaints.descriptor,
+        Method.getComplaint.descriptor,
+        Method.requestEvidence.descriptor,
+        Method.uploadEvidence.descriptor,
+        Method.resolveComplaint.descriptor,
     ])
 
     /// The service's methods with their message types.
@@ -1077,6 +1790,64 @@ public enum Medexpress_V1_SupportService {
             customOptions: [
                 CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x02]),
             ]))
+
+        /// A customer complains about one of their orders (tampered packaging, damaged, wrong item, late).
+        public static let fileComplaint = RPCMethod<Medexpress_V1_FileComplaintRequest, Medexpress_V1_Complaint>(MethodDescriptor(
+            service: "medexpress.v1.SupportService", method: "FileComplaint", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x01]),
+            ]))
+
+        /// The customer's complaints, newest first.
+        public static let listMyComplaints = RPCMethod<Medexpress_V1_ListMyComplaintsRequest, Medexpress_V1_ListComplaintsResponse>(MethodDescriptor(
+            service: "medexpress.v1.SupportService", method: "ListMyComplaints", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x01]),
+            ]))
+
+        /// Complaints for the support team, oldest open first.
+        public static let listComplaints = RPCMethod<Medexpress_V1_ListComplaintsRequest, Medexpress_V1_ListComplaintsResponse>(MethodDescriptor(
+            service: "medexpress.v1.SupportService", method: "ListComplaints", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x02]),
+            ]))
+
+        /// One complaint with its evidence (an audited read).
+        public static let getComplaint = RPCMethod<Medexpress_V1_GetComplaintRequest, Medexpress_V1_Complaint>(MethodDescriptor(
+            service: "medexpress.v1.SupportService", method: "GetComplaint", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x02]),
+            ]))
+
+        /// Asks the customer for evidence (photos of the packaging, the item); they are emailed.
+        public static let requestEvidence = RPCMethod<Medexpress_V1_RequestEvidenceRequest, Medexpress_V1_Complaint>(MethodDescriptor(
+            service: "medexpress.v1.SupportService", method: "RequestEvidence", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x02]),
+            ]))
+
+        /// The customer uploads one photo in chunks (JPEG, PNG or HEIC; named size limit); stored
+        /// encrypted with its SHA-256 recorded.
+        public static let uploadEvidence = RPCMethod<Medexpress_V1_UploadEvidenceChunk, Medexpress_V1_Evidence>(MethodDescriptor(
+            service: "medexpress.v1.SupportService", method: "UploadEvidence", type: .clientStreaming,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x01]),
+            ]))
+
+        /// Resolves a complaint: full refund, partial refund (through the payment gateway, once however
+        /// often asked), a replacement order at no charge, or no action with the reason.
+        public static let resolveComplaint = RPCMethod<Medexpress_V1_ResolveComplaintRequest, Medexpress_V1_Complaint>(MethodDescriptor(
+            service: "medexpress.v1.SupportService", method: "ResolveComplaint", type: .unary,
+            isIdempotent: false,
+            customOptions: [
+                CustomOption(fieldNumber: 50001, name: "medexpress.v1.auth", value: [0x0a, 0x01, 0x02]),
+            ]))
     }
 }
 
@@ -1113,6 +1884,29 @@ public protocol Medexpress_V1_SupportServiceProvider: RPCService {
 
     /// Resolves a ticket, with a note on how.
     func resolveTicket(_ request: Medexpress_V1_ResolveTicketRequest, context: ServerContext) async throws -> Medexpress_V1_Ticket
+
+    /// A customer complains about one of their orders (tampered packaging, damaged, wrong item, late).
+    func fileComplaint(_ request: Medexpress_V1_FileComplaintRequest, context: ServerContext) async throws -> Medexpress_V1_Complaint
+
+    /// The customer's complaints, newest first.
+    func listMyComplaints(_ request: Medexpress_V1_ListMyComplaintsRequest, context: ServerContext) async throws -> Medexpress_V1_ListComplaintsResponse
+
+    /// Complaints for the support team, oldest open first.
+    func listComplaints(_ request: Medexpress_V1_ListComplaintsRequest, context: ServerContext) async throws -> Medexpress_V1_ListComplaintsResponse
+
+    /// One complaint with its evidence (an audited read).
+    func getComplaint(_ request: Medexpress_V1_GetComplaintRequest, context: ServerContext) async throws -> Medexpress_V1_Complaint
+
+    /// Asks the customer for evidence (photos of the packaging, the item); they are emailed.
+    func requestEvidence(_ request: Medexpress_V1_RequestEvidenceRequest, context: ServerContext) async throws -> Medexpress_V1_Complaint
+
+    /// The customer uploads one photo in chunks (JPEG, PNG or HEIC; named size limit); stored
+    /// encrypted with its SHA-256 recorded.
+    func uploadEvidence(_ requests: RequestStream<Medexpress_V1_UploadEvidenceChunk>, context: ServerContext) async throws -> Medexpress_V1_Evidence
+
+    /// Resolves a complaint: full refund, partial refund (through the payment gateway, once however
+    /// often asked), a replacement order at no charge, or no action with the reason.
+    func resolveComplaint(_ request: Medexpress_V1_ResolveComplaintRequest, context: ServerContext) async throws -> Medexpress_V1_Complaint
 }
 
 extension Medexpress_V1_SupportServiceProvider {
@@ -1148,6 +1942,27 @@ extension Medexpress_V1_SupportServiceProvider {
             },
             .unary(Medexpress_V1_SupportService.Method.resolveTicket) { request, context in
                 try await self.resolveTicket(request, context: context)
+            },
+            .unary(Medexpress_V1_SupportService.Method.fileComplaint) { request, context in
+                try await self.fileComplaint(request, context: context)
+            },
+            .unary(Medexpress_V1_SupportService.Method.listMyComplaints) { request, context in
+                try await self.listMyComplaints(request, context: context)
+            },
+            .unary(Medexpress_V1_SupportService.Method.listComplaints) { request, context in
+                try await self.listComplaints(request, context: context)
+            },
+            .unary(Medexpress_V1_SupportService.Method.getComplaint) { request, context in
+                try await self.getComplaint(request, context: context)
+            },
+            .unary(Medexpress_V1_SupportService.Method.requestEvidence) { request, context in
+                try await self.requestEvidence(request, context: context)
+            },
+            .clientStreaming(Medexpress_V1_SupportService.Method.uploadEvidence) { requests, context in
+                try await self.uploadEvidence(requests, context: context)
+            },
+            .unary(Medexpress_V1_SupportService.Method.resolveComplaint) { request, context in
+                try await self.resolveComplaint(request, context: context)
             },
         ]
     }
@@ -1212,5 +2027,42 @@ public struct Medexpress_V1_SupportServiceClient: Sendable {
     /// Resolves a ticket, with a note on how.
     public func resolveTicket(_ request: Medexpress_V1_ResolveTicketRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_Ticket {
         try await channel.unary(Medexpress_V1_SupportService.Method.resolveTicket, request, metadata: metadata, options: options).message
+    }
+
+    /// A customer complains about one of their orders (tampered packaging, damaged, wrong item, late).
+    public func fileComplaint(_ request: Medexpress_V1_FileComplaintRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_Complaint {
+        try await channel.unary(Medexpress_V1_SupportService.Method.fileComplaint, request, metadata: metadata, options: options).message
+    }
+
+    /// The customer's complaints, newest first.
+    public func listMyComplaints(_ request: Medexpress_V1_ListMyComplaintsRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_ListComplaintsResponse {
+        try await channel.unary(Medexpress_V1_SupportService.Method.listMyComplaints, request, metadata: metadata, options: options).message
+    }
+
+    /// Complaints for the support team, oldest open first.
+    public func listComplaints(_ request: Medexpress_V1_ListComplaintsRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_ListComplaintsResponse {
+        try await channel.unary(Medexpress_V1_SupportService.Method.listComplaints, request, metadata: metadata, options: options).message
+    }
+
+    /// One complaint with its evidence (an audited read).
+    public func getComplaint(_ request: Medexpress_V1_GetComplaintRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_Complaint {
+        try await channel.unary(Medexpress_V1_SupportService.Method.getComplaint, request, metadata: metadata, options: options).message
+    }
+
+    /// Asks the customer for evidence (photos of the packaging, the item); they are emailed.
+    public func requestEvidence(_ request: Medexpress_V1_RequestEvidenceRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_Complaint {
+        try await channel.unary(Medexpress_V1_SupportService.Method.requestEvidence, request, metadata: metadata, options: options).message
+    }
+
+    /// The customer uploads one photo in chunks (JPEG, PNG or HEIC; named size limit); stored
+    /// encrypted with its SHA-256 recorded.
+    public func uploadEvidence(metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> ClientStreamingCall<Medexpress_V1_UploadEvidenceChunk, Medexpress_V1_Evidence> {
+        try await channel.clientStreaming(Medexpress_V1_SupportService.Method.uploadEvidence, metadata: metadata, options: options)
+    }
+
+    /// Resolves a complaint: full refund, partial refund (through the payment gateway, once however
+    /// often asked), a replacement order at no charge, or no action with the reason.
+    public func resolveComplaint(_ request: Medexpress_V1_ResolveComplaintRequest, metadata: Metadata = [:], options: CallOptions = CallOptions()) async throws -> Medexpress_V1_Complaint {
+        try await channel.unary(Medexpress_V1_SupportService.Method.resolveComplaint, request, metadata: metadata, options: options).message
     }
 }

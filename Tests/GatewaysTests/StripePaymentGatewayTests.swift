@@ -146,6 +146,30 @@ final class StripePaymentGatewayTests: XCTestCase {
         XCTAssertEqual(captures.last?.replayed, true)
     }
 
+    /// A complaint's partial refund (issue 5): its answer is lost, the gateway retries, and then the
+    /// outbox delivers the same refund again under the same key ("refund-" + our refund id): Stripe
+    /// refunds once and every answer names the one refund.
+    func testAPartialRefundRetriedWithTheSameKeyReachesStripeOnce() async throws {
+        let gateway = try standIn.gateway()
+        let payment = try await gateway.authorize(authorization(4_599))
+        try await gateway.capture(paymentID: payment.paymentID, amount: Pence(4_599), idempotencyKey: "capture-\(payment.paymentID)")
+        try await standIn.injectFault(path: "/v1/refunds", action: "drop")
+        let first = try await gateway.refund(paymentID: payment.paymentID, amount: Pence(500), idempotencyKey: "refund-rfd_1")
+        let redelivered = try await gateway.refund(paymentID: payment.paymentID, amount: Pence(500), idempotencyKey: "refund-rfd_1")
+        XCTAssertEqual(redelivered, first)
+        XCTAssertEqual(first.amount, Pence(500))
+        let refunds = try await standIn.requests().filter { $0.path == "/v1/refunds" }
+        XCTAssertEqual(refunds.count, 3, "the lost answer was retried, then the outbox delivered again")
+        XCTAssertEqual(Set(refunds.map(\.idempotencyKey)), ["refund-rfd_1"])
+        XCTAssertEqual(refunds.filter(\.processed).count, 1, "the refund reached Stripe exactly once")
+        XCTAssertEqual(refunds.first(where: \.processed)?.params["amount"], ["500"])
+        // The rest is still refundable, and no more.
+        let rest = try await gateway.refund(paymentID: payment.paymentID, amount: Pence(4_099), idempotencyKey: "refund-rfd_2")
+        XCTAssertNotEqual(rest.refundID, first.refundID)
+        let tooMuch = await paymentError { try await _ = gateway.refund(paymentID: payment.paymentID, amount: Pence(1), idempotencyKey: "refund-rfd_3") }
+        XCTAssertNotNil(rejectedMessage(tooMuch), "\(String(describing: tooMuch))")
+    }
+
     func testAServerErrorIsRetriedWithTheSameKey() async throws {
         let gateway = try standIn.gateway()
         try await standIn.injectFault(path: "/v1/payment_intents", action: "status", status: 503)

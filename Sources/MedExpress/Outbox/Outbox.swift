@@ -113,6 +113,8 @@ public struct Outbox: Sendable {
     func deliver(_ message: OutboxMessage, now: Int64) async -> Delivery {
         switch message {
         case .releasePayment(let orderID, let paymentID):
+            // A replacement order at no charge has no payment: nothing to release.
+            if paymentID.isEmpty { return .done("no payment to release") }
             do {
                 try await payments.release(paymentID: paymentID, idempotencyKey: "release-" + paymentID)
             } catch .unavailable(let reason) {
@@ -130,6 +132,8 @@ public struct Outbox: Sendable {
             }
             return .done("released")
         case .capturePayment(let orderID, let paymentID, let amount):
+            // A replacement order at no charge has no payment: nothing to take.
+            if paymentID.isEmpty || amount == 0 { return .done("no payment to capture") }
             do {
                 try await payments.capture(paymentID: paymentID, amount: Pence(amount), idempotencyKey: "capture-" + paymentID)
             } catch .unavailable(let reason) {
@@ -148,6 +152,26 @@ public struct Outbox: Sendable {
                 return .retry("captured, but recording it failed: \(error)")
             }
             return .done("captured")
+        case .refundPayment(let orderID, let refundID, let paymentID, let amount):
+            let refund: PaymentRefund
+            do {
+                refund = try await payments.refund(paymentID: paymentID, amount: Pence(amount), idempotencyKey: "refund-" + refundID)
+            } catch .unavailable(let reason) {
+                return .retry(reason)
+            } catch {
+                // The gateway refuses for good (more than is left to refund, say): an operator must look.
+                let outcome = "refund \(refundID) of payment \(paymentID) refused: \(error)"
+                try? await recordRefund(orderID, refundID: refundID, gatewayRefundID: nil, detail: outcome, now: now)
+                return .done(outcome)
+            }
+            do {
+                try await recordRefund(orderID, refundID: refundID, gatewayRefundID: refund.refundID,
+                                       detail: "refund=\(refundID) payment=\(paymentID) amount_pence=\(amount) gateway_refund=\(refund.refundID)",
+                                       now: now)
+            } catch {
+                return .retry("refunded, but recording it failed: \(error)")
+            }
+            return .done("refunded \(refund.refundID)")
         case .email(let subject, let message):
             do {
                 try await email.send(message)
@@ -177,6 +201,33 @@ public struct Outbox: Sendable {
             }
             _ = try AuditLog.append(AuditEntry(atMicroseconds: now, actor: "system", method: "outbox", resource: orderID,
                                                action: action, outcome: status == nil ? "failed" : "ok", detail: detail),
+                                    in: tx, dialect: dialect)
+        }
+    }
+
+    /// Records the end of refund `refundID` (completed with the gateway's refund id, or failed when
+    /// nil) and, once completed, the order's payment status: REFUNDED when the completed refunds
+    /// reach what was captured (the order's total), PARTIALLY_REFUNDED before. One transaction, with
+    /// its audit entry; a second recording of the same refund (a redelivery) changes nothing.
+    func recordRefund(_ orderID: String, refundID: String, gatewayRefundID: String?, detail: String, now: Int64) async throws {
+        let dialect = store.dialect
+        _ = try await store.write { tx in
+            let finished = try tx.execute("""
+                UPDATE refunds SET state = $1, gateway_refund_id = $2, completed_at_us = $3 WHERE id = $4 AND state = $5
+                """, [.integer(gatewayRefundID == nil ? RefundState.failed.rawValue : RefundState.completed.rawValue),
+                      gatewayRefundID.map { .text($0) } ?? .null, .integer(now), .text(refundID), .integer(RefundState.pending.rawValue)])
+            guard finished == 1 else { return }
+            if gatewayRefundID != nil, let order = try tx.query("SELECT total_pence FROM orders WHERE id = $1", [.text(orderID)]).first {
+                let refunded = try tx.query("SELECT amount_pence FROM refunds WHERE order_id = $1 AND state = $2",
+                                            [.text(orderID), .integer(RefundState.completed.rawValue)])
+                    .reduce(Int64(0)) { $0 + (try $1.int64("amount_pence")) }
+                let status: Medexpress_V1_PaymentStatus = refunded >= (try order.int64("total_pence")) ? .refunded : .partiallyRefunded
+                _ = try tx.execute("UPDATE orders SET payment_status = $1, updated_at_us = $2 WHERE id = $3",
+                                   [.integer(Int64(status.rawValue)), .integer(now), .text(orderID)])
+            }
+            _ = try AuditLog.append(AuditEntry(atMicroseconds: now, actor: "system", method: "outbox", resource: orderID,
+                                               action: gatewayRefundID == nil ? "payment.refund_failed" : "payment.refunded",
+                                               outcome: gatewayRefundID == nil ? "failed" : "ok", detail: detail),
                                     in: tx, dialect: dialect)
         }
     }

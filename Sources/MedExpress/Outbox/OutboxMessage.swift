@@ -8,6 +8,9 @@ public enum OutboxMessage: Sendable, Hashable {
     case releasePayment(orderID: String, paymentID: String)
     /// Take the authorised payment of an approved order.
     case capturePayment(orderID: String, paymentID: String, amountInPence: Int64)
+    /// Pay back part or all of a captured payment: our refund `refundID` (a `refunds` row),
+    /// refunded under the idempotency key "refund-" + `refundID`, so a retried delivery refunds once.
+    case refundPayment(orderID: String, refundID: String, paymentID: String, amountInPence: Int64)
     /// Send an email (rendered when the change committed; `subject` is the order or ticket id).
     case email(subject: String, EmailMessage)
 
@@ -16,6 +19,7 @@ public enum OutboxMessage: Sendable, Hashable {
         switch self {
         case .releasePayment: "payment.release"
         case .capturePayment: "payment.capture"
+        case .refundPayment: "payment.refund"
         case .email: "email"
         }
     }
@@ -23,7 +27,7 @@ public enum OutboxMessage: Sendable, Hashable {
     /// What the message is about (an order id): for the audit trail and for operators.
     var subject: String {
         switch self {
-        case .releasePayment(let orderID, _), .capturePayment(let orderID, _, _): orderID
+        case .releasePayment(let orderID, _), .capturePayment(let orderID, _, _), .refundPayment(let orderID, _, _, _): orderID
         case .email(let subject, _): subject
         }
     }
@@ -33,6 +37,8 @@ public enum OutboxMessage: Sendable, Hashable {
         switch self {
         case .releasePayment(let orderID, let paymentID): Self.encode([orderID, paymentID])
         case .capturePayment(let orderID, let paymentID, let amount): Self.encode([orderID, paymentID, String(amount)])
+        case .refundPayment(let orderID, let refundID, let paymentID, let amount):
+            Self.encode([orderID, refundID, paymentID, String(amount)])
         case .email(let subject, let message):
             Self.encode([subject, message.messageID, message.from.address, message.from.name, message.to.address, message.to.name,
                          message.subject, message.body])
@@ -46,6 +52,9 @@ public enum OutboxMessage: Sendable, Hashable {
         case ("payment.capture", 3):
             guard let amount = Int64(fields[2]) else { throw OutboxError.unreadable("payment.capture amount \(fields[2])") }
             self = .capturePayment(orderID: fields[0], paymentID: fields[1], amountInPence: amount)
+        case ("payment.refund", 4):
+            guard let amount = Int64(fields[3]) else { throw OutboxError.unreadable("payment.refund amount \(fields[3])") }
+            self = .refundPayment(orderID: fields[0], refundID: fields[1], paymentID: fields[2], amountInPence: amount)
         case ("email", 8):
             self = .email(subject: fields[0], EmailMessage(messageID: fields[1], from: EmailAddress(fields[2], name: fields[3]),
                                                            to: EmailAddress(fields[4], name: fields[5]), subject: fields[6], body: fields[7]))

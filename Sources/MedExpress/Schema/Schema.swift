@@ -23,7 +23,11 @@ public enum Schema {
            EncryptedColumn(table: "tracking_events", keyColumn: "id", column: "details"),
            EncryptedColumn(table: "feedback", keyColumn: "order_id", column: "comment"),
            EncryptedColumn(table: "tickets", keyColumn: "id", column: "subject"),
-           EncryptedColumn(table: "ticket_messages", keyColumn: "id", column: "text")]
+           EncryptedColumn(table: "ticket_messages", keyColumn: "id", column: "text"),
+           EncryptedColumn(table: "complaints", keyColumn: "id", column: "description"),
+           EncryptedColumn(table: "complaints", keyColumn: "id", column: "evidence_request"),
+           EncryptedColumn(table: "complaints", keyColumn: "id", column: "resolution_note"),
+           EncryptedColumn(table: "complaint_evidence", keyColumn: "id", column: "content")]
 
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "data keys and audit log", sql: """
@@ -468,6 +472,54 @@ public enum Schema {
             );
             CREATE UNIQUE INDEX ticket_messages_seq ON ticket_messages (ticket_id, seq);
             CREATE INDEX ticket_messages_author ON ticket_messages (author_id, at_us)
+            """),
+        Migration.portable(version: 14, name: "complaints, evidence and refunds", sql: """
+            CREATE TABLE complaints (
+                id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders (id),
+                customer_id TEXT NOT NULL REFERENCES customers (id),
+                reason INTEGER NOT NULL,
+                state INTEGER NOT NULL,
+                description BLOB NOT NULL,
+                evidence_request BLOB,
+                outcome INTEGER NOT NULL DEFAULT 0,
+                refund_pence INTEGER,
+                replacement_order_id TEXT REFERENCES orders (id),
+                resolution_note BLOB,
+                resolved_by TEXT,
+                filed_at_us INTEGER NOT NULL,
+                resolved_at_us INTEGER,
+                evidence_requests INTEGER NOT NULL DEFAULT 0,
+                evidence_count INTEGER NOT NULL DEFAULT 0,
+                updated_at_us INTEGER NOT NULL
+            );
+            CREATE INDEX complaints_customer ON complaints (customer_id, filed_at_us);
+            CREATE INDEX complaints_state ON complaints (state, filed_at_us);
+            CREATE TABLE complaint_evidence (
+                id TEXT PRIMARY KEY,
+                complaint_id TEXT NOT NULL REFERENCES complaints (id),
+                content_type TEXT NOT NULL,
+                size_bytes INTEGER NOT NULL CHECK (size_bytes > 0),
+                sha256 TEXT NOT NULL,
+                content BLOB NOT NULL,
+                uploaded_at_us INTEGER NOT NULL
+            );
+            CREATE INDEX complaint_evidence_complaint ON complaint_evidence (complaint_id);
+            CREATE TABLE refunds (
+                id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders (id),
+                complaint_id TEXT REFERENCES complaints (id),
+                amount_pence INTEGER NOT NULL CHECK (amount_pence > 0),
+                state INTEGER NOT NULL,
+                gateway_refund_id TEXT,
+                requested_by TEXT NOT NULL,
+                requested_at_us INTEGER NOT NULL,
+                completed_at_us INTEGER
+            );
+            CREATE INDEX refunds_order ON refunds (order_id);
+            ALTER TABLE orders ADD COLUMN replaces_order_id TEXT REFERENCES orders (id);
+            DROP INDEX orders_one_per_consultation;
+            CREATE UNIQUE INDEX orders_one_per_consultation ON orders (consultation_id) WHERE replaces_order_id IS NULL
             """),
     ]
 }

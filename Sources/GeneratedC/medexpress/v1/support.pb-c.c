@@ -7,6 +7,456 @@
 #endif
 
 #include "medexpress/v1/support.pb-c.h"
+void   medexpress__v1__complaint__init
+                     (Medexpress__V1__Complaint         *message)
+{
+  static const Medexpress__V1__Complaint init_value = MEDEXPRESS__V1__COMPLAINT__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__complaint__get_packed_size
+                     (const Medexpress__V1__Complaint *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__complaint__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__complaint__pack
+                     (const Medexpress__V1__Complaint *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__complaint__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__complaint__pack_to_buffer
+                     (const Medexpress__V1__Complaint *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__complaint__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__Complaint *
+       medexpress__v1__complaint__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__Complaint *)
+     protobuf_c_message_unpack (&medexpress__v1__complaint__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__complaint__free_unpacked
+                     (Medexpress__V1__Complaint *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__complaint__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__evidence__init
+                     (Medexpress__V1__Evidence         *message)
+{
+  static const Medexpress__V1__Evidence init_value = MEDEXPRESS__V1__EVIDENCE__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__evidence__get_packed_size
+                     (const Medexpress__V1__Evidence *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__evidence__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__evidence__pack
+                     (const Medexpress__V1__Evidence *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__evidence__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__evidence__pack_to_buffer
+                     (const Medexpress__V1__Evidence *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__evidence__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__Evidence *
+       medexpress__v1__evidence__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__Evidence *)
+     protobuf_c_message_unpack (&medexpress__v1__evidence__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__evidence__free_unpacked
+                     (Medexpress__V1__Evidence *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__evidence__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__file_complaint_request__init
+                     (Medexpress__V1__FileComplaintRequest         *message)
+{
+  static const Medexpress__V1__FileComplaintRequest init_value = MEDEXPRESS__V1__FILE_COMPLAINT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__file_complaint_request__get_packed_size
+                     (const Medexpress__V1__FileComplaintRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__file_complaint_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__file_complaint_request__pack
+                     (const Medexpress__V1__FileComplaintRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__file_complaint_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__file_complaint_request__pack_to_buffer
+                     (const Medexpress__V1__FileComplaintRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__file_complaint_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__FileComplaintRequest *
+       medexpress__v1__file_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__FileComplaintRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__file_complaint_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__file_complaint_request__free_unpacked
+                     (Medexpress__V1__FileComplaintRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__file_complaint_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__list_my_complaints_request__init
+                     (Medexpress__V1__ListMyComplaintsRequest         *message)
+{
+  static const Medexpress__V1__ListMyComplaintsRequest init_value = MEDEXPRESS__V1__LIST_MY_COMPLAINTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__list_my_complaints_request__get_packed_size
+                     (const Medexpress__V1__ListMyComplaintsRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_my_complaints_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__list_my_complaints_request__pack
+                     (const Medexpress__V1__ListMyComplaintsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_my_complaints_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__list_my_complaints_request__pack_to_buffer
+                     (const Medexpress__V1__ListMyComplaintsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_my_complaints_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__ListMyComplaintsRequest *
+       medexpress__v1__list_my_complaints_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__ListMyComplaintsRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__list_my_complaints_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__list_my_complaints_request__free_unpacked
+                     (Medexpress__V1__ListMyComplaintsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__list_my_complaints_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__list_complaints_request__init
+                     (Medexpress__V1__ListComplaintsRequest         *message)
+{
+  static const Medexpress__V1__ListComplaintsRequest init_value = MEDEXPRESS__V1__LIST_COMPLAINTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__list_complaints_request__get_packed_size
+                     (const Medexpress__V1__ListComplaintsRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_complaints_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__list_complaints_request__pack
+                     (const Medexpress__V1__ListComplaintsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_complaints_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__list_complaints_request__pack_to_buffer
+                     (const Medexpress__V1__ListComplaintsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_complaints_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__ListComplaintsRequest *
+       medexpress__v1__list_complaints_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__ListComplaintsRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__list_complaints_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__list_complaints_request__free_unpacked
+                     (Medexpress__V1__ListComplaintsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__list_complaints_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__list_complaints_response__init
+                     (Medexpress__V1__ListComplaintsResponse         *message)
+{
+  static const Medexpress__V1__ListComplaintsResponse init_value = MEDEXPRESS__V1__LIST_COMPLAINTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__list_complaints_response__get_packed_size
+                     (const Medexpress__V1__ListComplaintsResponse *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_complaints_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__list_complaints_response__pack
+                     (const Medexpress__V1__ListComplaintsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_complaints_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__list_complaints_response__pack_to_buffer
+                     (const Medexpress__V1__ListComplaintsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__list_complaints_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__ListComplaintsResponse *
+       medexpress__v1__list_complaints_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__ListComplaintsResponse *)
+     protobuf_c_message_unpack (&medexpress__v1__list_complaints_response__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__list_complaints_response__free_unpacked
+                     (Medexpress__V1__ListComplaintsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__list_complaints_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__get_complaint_request__init
+                     (Medexpress__V1__GetComplaintRequest         *message)
+{
+  static const Medexpress__V1__GetComplaintRequest init_value = MEDEXPRESS__V1__GET_COMPLAINT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__get_complaint_request__get_packed_size
+                     (const Medexpress__V1__GetComplaintRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__get_complaint_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__get_complaint_request__pack
+                     (const Medexpress__V1__GetComplaintRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__get_complaint_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__get_complaint_request__pack_to_buffer
+                     (const Medexpress__V1__GetComplaintRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__get_complaint_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__GetComplaintRequest *
+       medexpress__v1__get_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__GetComplaintRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__get_complaint_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__get_complaint_request__free_unpacked
+                     (Medexpress__V1__GetComplaintRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__get_complaint_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__request_evidence_request__init
+                     (Medexpress__V1__RequestEvidenceRequest         *message)
+{
+  static const Medexpress__V1__RequestEvidenceRequest init_value = MEDEXPRESS__V1__REQUEST_EVIDENCE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__request_evidence_request__get_packed_size
+                     (const Medexpress__V1__RequestEvidenceRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__request_evidence_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__request_evidence_request__pack
+                     (const Medexpress__V1__RequestEvidenceRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__request_evidence_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__request_evidence_request__pack_to_buffer
+                     (const Medexpress__V1__RequestEvidenceRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__request_evidence_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__RequestEvidenceRequest *
+       medexpress__v1__request_evidence_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__RequestEvidenceRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__request_evidence_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__request_evidence_request__free_unpacked
+                     (Medexpress__V1__RequestEvidenceRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__request_evidence_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__upload_evidence_chunk__init
+                     (Medexpress__V1__UploadEvidenceChunk         *message)
+{
+  static const Medexpress__V1__UploadEvidenceChunk init_value = MEDEXPRESS__V1__UPLOAD_EVIDENCE_CHUNK__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__upload_evidence_chunk__get_packed_size
+                     (const Medexpress__V1__UploadEvidenceChunk *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__upload_evidence_chunk__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__upload_evidence_chunk__pack
+                     (const Medexpress__V1__UploadEvidenceChunk *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__upload_evidence_chunk__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__upload_evidence_chunk__pack_to_buffer
+                     (const Medexpress__V1__UploadEvidenceChunk *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__upload_evidence_chunk__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__UploadEvidenceChunk *
+       medexpress__v1__upload_evidence_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__UploadEvidenceChunk *)
+     protobuf_c_message_unpack (&medexpress__v1__upload_evidence_chunk__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__upload_evidence_chunk__free_unpacked
+                     (Medexpress__V1__UploadEvidenceChunk *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__upload_evidence_chunk__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   medexpress__v1__resolve_complaint_request__init
+                     (Medexpress__V1__ResolveComplaintRequest         *message)
+{
+  static const Medexpress__V1__ResolveComplaintRequest init_value = MEDEXPRESS__V1__RESOLVE_COMPLAINT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__resolve_complaint_request__get_packed_size
+                     (const Medexpress__V1__ResolveComplaintRequest *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__resolve_complaint_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__resolve_complaint_request__pack
+                     (const Medexpress__V1__ResolveComplaintRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__resolve_complaint_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__resolve_complaint_request__pack_to_buffer
+                     (const Medexpress__V1__ResolveComplaintRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__resolve_complaint_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__ResolveComplaintRequest *
+       medexpress__v1__resolve_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__ResolveComplaintRequest *)
+     protobuf_c_message_unpack (&medexpress__v1__resolve_complaint_request__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__resolve_complaint_request__free_unpacked
+                     (Medexpress__V1__ResolveComplaintRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__resolve_complaint_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   medexpress__v1__ticket__init
                      (Medexpress__V1__Ticket         *message)
 {
@@ -592,6 +1042,841 @@ void   medexpress__v1__chat_message__free_unpacked
   assert(message->base.descriptor == &medexpress__v1__chat_message__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+static const ProtobufCFieldDescriptor medexpress__v1__complaint__field_descriptors[14] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, reason),
+    &medexpress__v1__complaint_reason__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, state),
+    &medexpress__v1__complaint_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "description",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, description),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evidence_request",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, evidence_request),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evidence",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__Complaint, n_evidence),
+    offsetof(Medexpress__V1__Complaint, evidence),
+    &medexpress__v1__evidence__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outcome",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, outcome),
+    &medexpress__v1__complaint_outcome__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "refund",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, refund),
+    &medexpress__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replacement_order_id",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, replacement_order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "resolution_note",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, resolution_note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "filed_at",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, filed_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "resolved_at",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Complaint, resolved_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__complaint__field_indices_by_name[] = {
+  2,   /* field[2] = customer_id */
+  5,   /* field[5] = description */
+  7,   /* field[7] = evidence */
+  6,   /* field[6] = evidence_request */
+  12,   /* field[12] = filed_at */
+  0,   /* field[0] = id */
+  1,   /* field[1] = order_id */
+  8,   /* field[8] = outcome */
+  3,   /* field[3] = reason */
+  9,   /* field[9] = refund */
+  10,   /* field[10] = replacement_order_id */
+  11,   /* field[11] = resolution_note */
+  13,   /* field[13] = resolved_at */
+  4,   /* field[4] = state */
+};
+static const ProtobufCIntRange medexpress__v1__complaint__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 14 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__complaint__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.Complaint",
+  "Complaint",
+  "Medexpress__V1__Complaint",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__Complaint),
+  14,
+  medexpress__v1__complaint__field_descriptors,
+  medexpress__v1__complaint__field_indices_by_name,
+  1,  medexpress__v1__complaint__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__complaint__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__evidence__field_descriptors[7] =
+{
+  {
+    "evidence_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Evidence, evidence_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "complaint_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Evidence, complaint_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content_type",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Evidence, content_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "size_bytes",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Evidence, size_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sha256",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Evidence, sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "uploaded_at",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Evidence, uploaded_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__Evidence, content),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__evidence__field_indices_by_name[] = {
+  1,   /* field[1] = complaint_id */
+  6,   /* field[6] = content */
+  2,   /* field[2] = content_type */
+  0,   /* field[0] = evidence_id */
+  4,   /* field[4] = sha256 */
+  3,   /* field[3] = size_bytes */
+  5,   /* field[5] = uploaded_at */
+};
+static const ProtobufCIntRange medexpress__v1__evidence__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__evidence__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.Evidence",
+  "Evidence",
+  "Medexpress__V1__Evidence",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__Evidence),
+  7,
+  medexpress__v1__evidence__field_descriptors,
+  medexpress__v1__evidence__field_indices_by_name,
+  1,  medexpress__v1__evidence__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__evidence__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__file_complaint_request__field_descriptors[4] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FileComplaintRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FileComplaintRequest, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FileComplaintRequest, reason),
+    &medexpress__v1__complaint_reason__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "description",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FileComplaintRequest, description),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__file_complaint_request__field_indices_by_name[] = {
+  3,   /* field[3] = description */
+  1,   /* field[1] = order_id */
+  2,   /* field[2] = reason */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange medexpress__v1__file_complaint_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__file_complaint_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.FileComplaintRequest",
+  "FileComplaintRequest",
+  "Medexpress__V1__FileComplaintRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__FileComplaintRequest),
+  4,
+  medexpress__v1__file_complaint_request__field_descriptors,
+  medexpress__v1__file_complaint_request__field_indices_by_name,
+  1,  medexpress__v1__file_complaint_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__file_complaint_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__list_my_complaints_request__field_descriptors[2] =
+{
+  {
+    "page_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ListMyComplaintsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ListMyComplaintsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__list_my_complaints_request__field_indices_by_name[] = {
+  0,   /* field[0] = page_size */
+  1,   /* field[1] = page_token */
+};
+static const ProtobufCIntRange medexpress__v1__list_my_complaints_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__list_my_complaints_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ListMyComplaintsRequest",
+  "ListMyComplaintsRequest",
+  "Medexpress__V1__ListMyComplaintsRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__ListMyComplaintsRequest),
+  2,
+  medexpress__v1__list_my_complaints_request__field_descriptors,
+  medexpress__v1__list_my_complaints_request__field_indices_by_name,
+  1,  medexpress__v1__list_my_complaints_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__list_my_complaints_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__list_complaints_request__field_descriptors[3] =
+{
+  {
+    "states",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Medexpress__V1__ListComplaintsRequest, n_states),
+    offsetof(Medexpress__V1__ListComplaintsRequest, states),
+    &medexpress__v1__complaint_state__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ListComplaintsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ListComplaintsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__list_complaints_request__field_indices_by_name[] = {
+  1,   /* field[1] = page_size */
+  2,   /* field[2] = page_token */
+  0,   /* field[0] = states */
+};
+static const ProtobufCIntRange medexpress__v1__list_complaints_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__list_complaints_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ListComplaintsRequest",
+  "ListComplaintsRequest",
+  "Medexpress__V1__ListComplaintsRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__ListComplaintsRequest),
+  3,
+  medexpress__v1__list_complaints_request__field_descriptors,
+  medexpress__v1__list_complaints_request__field_indices_by_name,
+  1,  medexpress__v1__list_complaints_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__list_complaints_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__list_complaints_response__field_descriptors[2] =
+{
+  {
+    "complaints",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__ListComplaintsResponse, n_complaints),
+    offsetof(Medexpress__V1__ListComplaintsResponse, complaints),
+    &medexpress__v1__complaint__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ListComplaintsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__list_complaints_response__field_indices_by_name[] = {
+  0,   /* field[0] = complaints */
+  1,   /* field[1] = next_page_token */
+};
+static const ProtobufCIntRange medexpress__v1__list_complaints_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__list_complaints_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ListComplaintsResponse",
+  "ListComplaintsResponse",
+  "Medexpress__V1__ListComplaintsResponse",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__ListComplaintsResponse),
+  2,
+  medexpress__v1__list_complaints_response__field_descriptors,
+  medexpress__v1__list_complaints_response__field_indices_by_name,
+  1,  medexpress__v1__list_complaints_response__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__list_complaints_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__get_complaint_request__field_descriptors[1] =
+{
+  {
+    "complaint_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__GetComplaintRequest, complaint_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__get_complaint_request__field_indices_by_name[] = {
+  0,   /* field[0] = complaint_id */
+};
+static const ProtobufCIntRange medexpress__v1__get_complaint_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__get_complaint_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.GetComplaintRequest",
+  "GetComplaintRequest",
+  "Medexpress__V1__GetComplaintRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__GetComplaintRequest),
+  1,
+  medexpress__v1__get_complaint_request__field_descriptors,
+  medexpress__v1__get_complaint_request__field_indices_by_name,
+  1,  medexpress__v1__get_complaint_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__get_complaint_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__request_evidence_request__field_descriptors[3] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__RequestEvidenceRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "complaint_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__RequestEvidenceRequest, complaint_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__RequestEvidenceRequest, message),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__request_evidence_request__field_indices_by_name[] = {
+  1,   /* field[1] = complaint_id */
+  2,   /* field[2] = message */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange medexpress__v1__request_evidence_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__request_evidence_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.RequestEvidenceRequest",
+  "RequestEvidenceRequest",
+  "Medexpress__V1__RequestEvidenceRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__RequestEvidenceRequest),
+  3,
+  medexpress__v1__request_evidence_request__field_descriptors,
+  medexpress__v1__request_evidence_request__field_indices_by_name,
+  1,  medexpress__v1__request_evidence_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__request_evidence_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__upload_evidence_chunk__field_descriptors[4] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__UploadEvidenceChunk, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "complaint_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__UploadEvidenceChunk, complaint_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content_type",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__UploadEvidenceChunk, content_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "data",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__UploadEvidenceChunk, data),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__upload_evidence_chunk__field_indices_by_name[] = {
+  1,   /* field[1] = complaint_id */
+  2,   /* field[2] = content_type */
+  3,   /* field[3] = data */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange medexpress__v1__upload_evidence_chunk__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__upload_evidence_chunk__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.UploadEvidenceChunk",
+  "UploadEvidenceChunk",
+  "Medexpress__V1__UploadEvidenceChunk",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__UploadEvidenceChunk),
+  4,
+  medexpress__v1__upload_evidence_chunk__field_descriptors,
+  medexpress__v1__upload_evidence_chunk__field_indices_by_name,
+  1,  medexpress__v1__upload_evidence_chunk__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__upload_evidence_chunk__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__resolve_complaint_request__field_descriptors[5] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ResolveComplaintRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "complaint_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ResolveComplaintRequest, complaint_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outcome",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ResolveComplaintRequest, outcome),
+    &medexpress__v1__complaint_outcome__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "refund",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ResolveComplaintRequest, refund),
+    &medexpress__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__ResolveComplaintRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__resolve_complaint_request__field_indices_by_name[] = {
+  1,   /* field[1] = complaint_id */
+  4,   /* field[4] = note */
+  2,   /* field[2] = outcome */
+  3,   /* field[3] = refund */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange medexpress__v1__resolve_complaint_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__resolve_complaint_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ResolveComplaintRequest",
+  "ResolveComplaintRequest",
+  "Medexpress__V1__ResolveComplaintRequest",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__ResolveComplaintRequest),
+  5,
+  medexpress__v1__resolve_complaint_request__field_descriptors,
+  medexpress__v1__resolve_complaint_request__field_indices_by_name,
+  1,  medexpress__v1__resolve_complaint_request__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__resolve_complaint_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor medexpress__v1__ticket__field_descriptors[13] =
 {
   {
@@ -1749,6 +3034,108 @@ const ProtobufCMessageDescriptor medexpress__v1__chat_message__descriptor =
   (ProtobufCMessageInit) medexpress__v1__chat_message__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCEnumValue medexpress__v1__complaint_reason__enum_values_by_number[6] =
+{
+  { "COMPLAINT_REASON_UNSPECIFIED", "MEDEXPRESS__V1__COMPLAINT_REASON__COMPLAINT_REASON_UNSPECIFIED", 0 },
+  { "TAMPERED_PACKAGING", "MEDEXPRESS__V1__COMPLAINT_REASON__TAMPERED_PACKAGING", 1 },
+  { "DAMAGED", "MEDEXPRESS__V1__COMPLAINT_REASON__DAMAGED", 2 },
+  { "WRONG_ITEM", "MEDEXPRESS__V1__COMPLAINT_REASON__WRONG_ITEM", 3 },
+  { "LATE", "MEDEXPRESS__V1__COMPLAINT_REASON__LATE", 4 },
+  { "COMPLAINT_OTHER", "MEDEXPRESS__V1__COMPLAINT_REASON__COMPLAINT_OTHER", 5 },
+};
+static const ProtobufCIntRange medexpress__v1__complaint_reason__value_ranges[] = {
+{0, 0},{0, 6}
+};
+static const ProtobufCEnumValueIndex medexpress__v1__complaint_reason__enum_values_by_name[6] =
+{
+  { "COMPLAINT_OTHER", 5 },
+  { "COMPLAINT_REASON_UNSPECIFIED", 0 },
+  { "DAMAGED", 2 },
+  { "LATE", 4 },
+  { "TAMPERED_PACKAGING", 1 },
+  { "WRONG_ITEM", 3 },
+};
+const ProtobufCEnumDescriptor medexpress__v1__complaint_reason__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ComplaintReason",
+  "ComplaintReason",
+  "Medexpress__V1__ComplaintReason",
+  "medexpress.v1",
+  6,
+  medexpress__v1__complaint_reason__enum_values_by_number,
+  6,
+  medexpress__v1__complaint_reason__enum_values_by_name,
+  1,
+  medexpress__v1__complaint_reason__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue medexpress__v1__complaint_state__enum_values_by_number[4] =
+{
+  { "COMPLAINT_STATE_UNSPECIFIED", "MEDEXPRESS__V1__COMPLAINT_STATE__COMPLAINT_STATE_UNSPECIFIED", 0 },
+  { "COMPLAINT_OPEN", "MEDEXPRESS__V1__COMPLAINT_STATE__COMPLAINT_OPEN", 1 },
+  { "EVIDENCE_REQUESTED", "MEDEXPRESS__V1__COMPLAINT_STATE__EVIDENCE_REQUESTED", 2 },
+  { "COMPLAINT_RESOLVED", "MEDEXPRESS__V1__COMPLAINT_STATE__COMPLAINT_RESOLVED", 3 },
+};
+static const ProtobufCIntRange medexpress__v1__complaint_state__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex medexpress__v1__complaint_state__enum_values_by_name[4] =
+{
+  { "COMPLAINT_OPEN", 1 },
+  { "COMPLAINT_RESOLVED", 3 },
+  { "COMPLAINT_STATE_UNSPECIFIED", 0 },
+  { "EVIDENCE_REQUESTED", 2 },
+};
+const ProtobufCEnumDescriptor medexpress__v1__complaint_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ComplaintState",
+  "ComplaintState",
+  "Medexpress__V1__ComplaintState",
+  "medexpress.v1",
+  4,
+  medexpress__v1__complaint_state__enum_values_by_number,
+  4,
+  medexpress__v1__complaint_state__enum_values_by_name,
+  1,
+  medexpress__v1__complaint_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue medexpress__v1__complaint_outcome__enum_values_by_number[5] =
+{
+  { "COMPLAINT_OUTCOME_UNSPECIFIED", "MEDEXPRESS__V1__COMPLAINT_OUTCOME__COMPLAINT_OUTCOME_UNSPECIFIED", 0 },
+  { "FULL_REFUND", "MEDEXPRESS__V1__COMPLAINT_OUTCOME__FULL_REFUND", 1 },
+  { "PARTIAL_REFUND", "MEDEXPRESS__V1__COMPLAINT_OUTCOME__PARTIAL_REFUND", 2 },
+  { "REPLACEMENT", "MEDEXPRESS__V1__COMPLAINT_OUTCOME__REPLACEMENT", 3 },
+  { "NO_ACTION", "MEDEXPRESS__V1__COMPLAINT_OUTCOME__NO_ACTION", 4 },
+};
+static const ProtobufCIntRange medexpress__v1__complaint_outcome__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex medexpress__v1__complaint_outcome__enum_values_by_name[5] =
+{
+  { "COMPLAINT_OUTCOME_UNSPECIFIED", 0 },
+  { "FULL_REFUND", 1 },
+  { "NO_ACTION", 4 },
+  { "PARTIAL_REFUND", 2 },
+  { "REPLACEMENT", 3 },
+};
+const ProtobufCEnumDescriptor medexpress__v1__complaint_outcome__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "medexpress.v1.ComplaintOutcome",
+  "ComplaintOutcome",
+  "Medexpress__V1__ComplaintOutcome",
+  "medexpress.v1",
+  5,
+  medexpress__v1__complaint_outcome__enum_values_by_number,
+  5,
+  medexpress__v1__complaint_outcome__enum_values_by_name,
+  1,
+  medexpress__v1__complaint_outcome__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
 static const ProtobufCEnumValue medexpress__v1__ticket_category__enum_values_by_number[5] =
 {
   { "TICKET_CATEGORY_UNSPECIFIED", "MEDEXPRESS__V1__TICKET_CATEGORY__TICKET_CATEGORY_UNSPECIFIED", 0 },
@@ -1881,7 +3268,7 @@ const ProtobufCEnumDescriptor medexpress__v1__escalation_target__descriptor =
   medexpress__v1__escalation_target__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor medexpress__v1__support_service__method_descriptors[10] =
+static const ProtobufCMethodDescriptor medexpress__v1__support_service__method_descriptors[17] =
 {
   { "OpenTicket", &medexpress__v1__open_ticket_request__descriptor, &medexpress__v1__ticket__descriptor },
   { "ListMyTickets", &medexpress__v1__list_my_tickets_request__descriptor, &medexpress__v1__list_tickets_response__descriptor },
@@ -1893,18 +3280,32 @@ static const ProtobufCMethodDescriptor medexpress__v1__support_service__method_d
   { "Reply", &medexpress__v1__reply_request__descriptor, &medexpress__v1__ticket__descriptor },
   { "Escalate", &medexpress__v1__escalate_request__descriptor, &medexpress__v1__ticket__descriptor },
   { "ResolveTicket", &medexpress__v1__resolve_ticket_request__descriptor, &medexpress__v1__ticket__descriptor },
+  { "FileComplaint", &medexpress__v1__file_complaint_request__descriptor, &medexpress__v1__complaint__descriptor },
+  { "ListMyComplaints", &medexpress__v1__list_my_complaints_request__descriptor, &medexpress__v1__list_complaints_response__descriptor },
+  { "ListComplaints", &medexpress__v1__list_complaints_request__descriptor, &medexpress__v1__list_complaints_response__descriptor },
+  { "GetComplaint", &medexpress__v1__get_complaint_request__descriptor, &medexpress__v1__complaint__descriptor },
+  { "RequestEvidence", &medexpress__v1__request_evidence_request__descriptor, &medexpress__v1__complaint__descriptor },
+  { "UploadEvidence", &medexpress__v1__upload_evidence_chunk__descriptor, &medexpress__v1__evidence__descriptor },
+  { "ResolveComplaint", &medexpress__v1__resolve_complaint_request__descriptor, &medexpress__v1__complaint__descriptor },
 };
 const unsigned medexpress__v1__support_service__method_indices_by_name[] = {
   6,        /* AssignTicket */
   2,        /* Chat */
   8,        /* Escalate */
+  10,        /* FileComplaint */
+  13,        /* GetComplaint */
   5,        /* GetTicket */
+  12,        /* ListComplaints */
+  11,        /* ListMyComplaints */
   1,        /* ListMyTickets */
   3,        /* ListTickets */
   4,        /* LogTicket */
   0,        /* OpenTicket */
   7,        /* Reply */
-  9         /* ResolveTicket */
+  14,        /* RequestEvidence */
+  16,        /* ResolveComplaint */
+  9,        /* ResolveTicket */
+  15         /* UploadEvidence */
 };
 const ProtobufCServiceDescriptor medexpress__v1__support_service__descriptor =
 {
@@ -1913,7 +3314,7 @@ const ProtobufCServiceDescriptor medexpress__v1__support_service__descriptor =
   "SupportService",
   "Medexpress__V1__SupportService",
   "medexpress.v1",
-  10,
+  17,
   medexpress__v1__support_service__method_descriptors,
   medexpress__v1__support_service__method_indices_by_name
 };
@@ -1996,6 +3397,62 @@ void medexpress__v1__support_service__resolve_ticket(ProtobufCService *service,
 {
   assert(service->descriptor == &medexpress__v1__support_service__descriptor);
   service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__support_service__file_complaint(ProtobufCService *service,
+                                                     const Medexpress__V1__FileComplaintRequest *input,
+                                                     Medexpress__V1__Complaint_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__support_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__support_service__list_my_complaints(ProtobufCService *service,
+                                                         const Medexpress__V1__ListMyComplaintsRequest *input,
+                                                         Medexpress__V1__ListComplaintsResponse_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__support_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__support_service__list_complaints(ProtobufCService *service,
+                                                      const Medexpress__V1__ListComplaintsRequest *input,
+                                                      Medexpress__V1__ListComplaintsResponse_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__support_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__support_service__get_complaint(ProtobufCService *service,
+                                                    const Medexpress__V1__GetComplaintRequest *input,
+                                                    Medexpress__V1__Complaint_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__support_service__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__support_service__request_evidence(ProtobufCService *service,
+                                                       const Medexpress__V1__RequestEvidenceRequest *input,
+                                                       Medexpress__V1__Complaint_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__support_service__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__support_service__upload_evidence(ProtobufCService *service,
+                                                      const Medexpress__V1__UploadEvidenceChunk *input,
+                                                      Medexpress__V1__Evidence_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__support_service__descriptor);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void medexpress__v1__support_service__resolve_complaint(ProtobufCService *service,
+                                                        const Medexpress__V1__ResolveComplaintRequest *input,
+                                                        Medexpress__V1__Complaint_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &medexpress__v1__support_service__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void medexpress__v1__support_service__init (Medexpress__V1__SupportService_Service *service,
                                             Medexpress__V1__SupportService_ServiceDestroy destroy)

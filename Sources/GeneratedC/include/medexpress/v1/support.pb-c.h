@@ -18,6 +18,16 @@ PROTOBUF_C__BEGIN_DECLS
 #include "medexpress/v1/common.pb-c.h"
 #include "medexpress/v1/options.pb-c.h"
 
+typedef struct Medexpress__V1__Complaint Medexpress__V1__Complaint;
+typedef struct Medexpress__V1__Evidence Medexpress__V1__Evidence;
+typedef struct Medexpress__V1__FileComplaintRequest Medexpress__V1__FileComplaintRequest;
+typedef struct Medexpress__V1__ListMyComplaintsRequest Medexpress__V1__ListMyComplaintsRequest;
+typedef struct Medexpress__V1__ListComplaintsRequest Medexpress__V1__ListComplaintsRequest;
+typedef struct Medexpress__V1__ListComplaintsResponse Medexpress__V1__ListComplaintsResponse;
+typedef struct Medexpress__V1__GetComplaintRequest Medexpress__V1__GetComplaintRequest;
+typedef struct Medexpress__V1__RequestEvidenceRequest Medexpress__V1__RequestEvidenceRequest;
+typedef struct Medexpress__V1__UploadEvidenceChunk Medexpress__V1__UploadEvidenceChunk;
+typedef struct Medexpress__V1__ResolveComplaintRequest Medexpress__V1__ResolveComplaintRequest;
 typedef struct Medexpress__V1__Ticket Medexpress__V1__Ticket;
 typedef struct Medexpress__V1__TicketMessage Medexpress__V1__TicketMessage;
 typedef struct Medexpress__V1__OpenTicketRequest Medexpress__V1__OpenTicketRequest;
@@ -35,6 +45,39 @@ typedef struct Medexpress__V1__ChatMessage Medexpress__V1__ChatMessage;
 
 /* --- enums --- */
 
+/*
+ * What a complaint is about.
+ */
+typedef enum _Medexpress__V1__ComplaintReason {
+  MEDEXPRESS__V1__COMPLAINT_REASON__COMPLAINT_REASON_UNSPECIFIED = 0,
+  MEDEXPRESS__V1__COMPLAINT_REASON__TAMPERED_PACKAGING = 1,
+  MEDEXPRESS__V1__COMPLAINT_REASON__DAMAGED = 2,
+  MEDEXPRESS__V1__COMPLAINT_REASON__WRONG_ITEM = 3,
+  MEDEXPRESS__V1__COMPLAINT_REASON__LATE = 4,
+  MEDEXPRESS__V1__COMPLAINT_REASON__COMPLAINT_OTHER = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MEDEXPRESS__V1__COMPLAINT_REASON)
+} Medexpress__V1__ComplaintReason;
+typedef enum _Medexpress__V1__ComplaintState {
+  MEDEXPRESS__V1__COMPLAINT_STATE__COMPLAINT_STATE_UNSPECIFIED = 0,
+  MEDEXPRESS__V1__COMPLAINT_STATE__COMPLAINT_OPEN = 1,
+  /*
+   * Waiting for the customer's photos.
+   */
+  MEDEXPRESS__V1__COMPLAINT_STATE__EVIDENCE_REQUESTED = 2,
+  MEDEXPRESS__V1__COMPLAINT_STATE__COMPLAINT_RESOLVED = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MEDEXPRESS__V1__COMPLAINT_STATE)
+} Medexpress__V1__ComplaintState;
+/*
+ * How a complaint was resolved.
+ */
+typedef enum _Medexpress__V1__ComplaintOutcome {
+  MEDEXPRESS__V1__COMPLAINT_OUTCOME__COMPLAINT_OUTCOME_UNSPECIFIED = 0,
+  MEDEXPRESS__V1__COMPLAINT_OUTCOME__FULL_REFUND = 1,
+  MEDEXPRESS__V1__COMPLAINT_OUTCOME__PARTIAL_REFUND = 2,
+  MEDEXPRESS__V1__COMPLAINT_OUTCOME__REPLACEMENT = 3,
+  MEDEXPRESS__V1__COMPLAINT_OUTCOME__NO_ACTION = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MEDEXPRESS__V1__COMPLAINT_OUTCOME)
+} Medexpress__V1__ComplaintOutcome;
 /*
  * What a ticket is about.
  */
@@ -85,6 +128,183 @@ typedef enum _Medexpress__V1__EscalationTarget {
 } Medexpress__V1__EscalationTarget;
 
 /* --- messages --- */
+
+struct  Medexpress__V1__Complaint
+{
+  ProtobufCMessage base;
+  /*
+   * "cmp_…"
+   */
+  char *id;
+  char *order_id;
+  char *customer_id;
+  Medexpress__V1__ComplaintReason reason;
+  Medexpress__V1__ComplaintState state;
+  /*
+   * The customer's account of what happened.
+   */
+  char *description;
+  /*
+   * What the support team asked for, when evidence was requested.
+   */
+  char *evidence_request;
+  size_t n_evidence;
+  Medexpress__V1__Evidence **evidence;
+  Medexpress__V1__ComplaintOutcome outcome;
+  /*
+   * The refund, for refund outcomes.
+   */
+  Medexpress__V1__Money *refund;
+  /*
+   * The replacement order, for REPLACEMENT.
+   */
+  char *replacement_order_id;
+  /*
+   * Why, for every outcome (kept for the regulators).
+   */
+  char *resolution_note;
+  Google__Protobuf__Timestamp *filed_at;
+  Google__Protobuf__Timestamp *resolved_at;
+};
+#define MEDEXPRESS__V1__COMPLAINT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__complaint__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, MEDEXPRESS__V1__COMPLAINT_REASON__COMPLAINT_REASON_UNSPECIFIED, MEDEXPRESS__V1__COMPLAINT_STATE__COMPLAINT_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, MEDEXPRESS__V1__COMPLAINT_OUTCOME__COMPLAINT_OUTCOME_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL }
+
+
+struct  Medexpress__V1__Evidence
+{
+  ProtobufCMessage base;
+  char *evidence_id;
+  char *complaint_id;
+  /*
+   * "image/jpeg", "image/png", "image/heic".
+   */
+  char *content_type;
+  int64_t size_bytes;
+  /*
+   * Hex SHA-256 of the bytes as uploaded.
+   */
+  char *sha256;
+  Google__Protobuf__Timestamp *uploaded_at;
+  /*
+   * The bytes, in GetComplaint only.
+   */
+  ProtobufCBinaryData content;
+};
+#define MEDEXPRESS__V1__EVIDENCE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__evidence__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, {0,NULL} }
+
+
+struct  Medexpress__V1__FileComplaintRequest
+{
+  ProtobufCMessage base;
+  char *request_id;
+  char *order_id;
+  Medexpress__V1__ComplaintReason reason;
+  char *description;
+};
+#define MEDEXPRESS__V1__FILE_COMPLAINT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__file_complaint_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, MEDEXPRESS__V1__COMPLAINT_REASON__COMPLAINT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__ListMyComplaintsRequest
+{
+  ProtobufCMessage base;
+  int32_t page_size;
+  char *page_token;
+};
+#define MEDEXPRESS__V1__LIST_MY_COMPLAINTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__list_my_complaints_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__ListComplaintsRequest
+{
+  ProtobufCMessage base;
+  size_t n_states;
+  Medexpress__V1__ComplaintState *states;
+  int32_t page_size;
+  char *page_token;
+};
+#define MEDEXPRESS__V1__LIST_COMPLAINTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__list_complaints_request__descriptor) \
+    , 0,NULL, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__ListComplaintsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Without evidence content.
+   */
+  size_t n_complaints;
+  Medexpress__V1__Complaint **complaints;
+  char *next_page_token;
+};
+#define MEDEXPRESS__V1__LIST_COMPLAINTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__list_complaints_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__GetComplaintRequest
+{
+  ProtobufCMessage base;
+  char *complaint_id;
+};
+#define MEDEXPRESS__V1__GET_COMPLAINT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__get_complaint_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Medexpress__V1__RequestEvidenceRequest
+{
+  ProtobufCMessage base;
+  char *request_id;
+  char *complaint_id;
+  /*
+   * What to photograph; emailed to the customer.
+   */
+  char *message;
+};
+#define MEDEXPRESS__V1__REQUEST_EVIDENCE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__request_evidence_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * The first chunk names the complaint and the file; every chunk carries bytes.
+ */
+struct  Medexpress__V1__UploadEvidenceChunk
+{
+  ProtobufCMessage base;
+  char *request_id;
+  char *complaint_id;
+  char *content_type;
+  ProtobufCBinaryData data;
+};
+#define MEDEXPRESS__V1__UPLOAD_EVIDENCE_CHUNK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__upload_evidence_chunk__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL} }
+
+
+struct  Medexpress__V1__ResolveComplaintRequest
+{
+  ProtobufCMessage base;
+  char *request_id;
+  char *complaint_id;
+  Medexpress__V1__ComplaintOutcome outcome;
+  /*
+   * For PARTIAL_REFUND: the amount, at most what was paid less what was already refunded.
+   */
+  Medexpress__V1__Money *refund;
+  char *note;
+};
+#define MEDEXPRESS__V1__RESOLVE_COMPLAINT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__resolve_complaint_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, MEDEXPRESS__V1__COMPLAINT_OUTCOME__COMPLAINT_OUTCOME_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string }
+
 
 struct  Medexpress__V1__Ticket
 {
@@ -340,6 +560,196 @@ struct  Medexpress__V1__ChatMessage
     , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, MEDEXPRESS__V1__ROLE__ROLE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL }
 
 
+/* Medexpress__V1__Complaint methods */
+void   medexpress__v1__complaint__init
+                     (Medexpress__V1__Complaint         *message);
+size_t medexpress__v1__complaint__get_packed_size
+                     (const Medexpress__V1__Complaint   *message);
+size_t medexpress__v1__complaint__pack
+                     (const Medexpress__V1__Complaint   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__complaint__pack_to_buffer
+                     (const Medexpress__V1__Complaint   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__Complaint *
+       medexpress__v1__complaint__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__complaint__free_unpacked
+                     (Medexpress__V1__Complaint *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__Evidence methods */
+void   medexpress__v1__evidence__init
+                     (Medexpress__V1__Evidence         *message);
+size_t medexpress__v1__evidence__get_packed_size
+                     (const Medexpress__V1__Evidence   *message);
+size_t medexpress__v1__evidence__pack
+                     (const Medexpress__V1__Evidence   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__evidence__pack_to_buffer
+                     (const Medexpress__V1__Evidence   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__Evidence *
+       medexpress__v1__evidence__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__evidence__free_unpacked
+                     (Medexpress__V1__Evidence *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__FileComplaintRequest methods */
+void   medexpress__v1__file_complaint_request__init
+                     (Medexpress__V1__FileComplaintRequest         *message);
+size_t medexpress__v1__file_complaint_request__get_packed_size
+                     (const Medexpress__V1__FileComplaintRequest   *message);
+size_t medexpress__v1__file_complaint_request__pack
+                     (const Medexpress__V1__FileComplaintRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__file_complaint_request__pack_to_buffer
+                     (const Medexpress__V1__FileComplaintRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__FileComplaintRequest *
+       medexpress__v1__file_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__file_complaint_request__free_unpacked
+                     (Medexpress__V1__FileComplaintRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__ListMyComplaintsRequest methods */
+void   medexpress__v1__list_my_complaints_request__init
+                     (Medexpress__V1__ListMyComplaintsRequest         *message);
+size_t medexpress__v1__list_my_complaints_request__get_packed_size
+                     (const Medexpress__V1__ListMyComplaintsRequest   *message);
+size_t medexpress__v1__list_my_complaints_request__pack
+                     (const Medexpress__V1__ListMyComplaintsRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__list_my_complaints_request__pack_to_buffer
+                     (const Medexpress__V1__ListMyComplaintsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__ListMyComplaintsRequest *
+       medexpress__v1__list_my_complaints_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__list_my_complaints_request__free_unpacked
+                     (Medexpress__V1__ListMyComplaintsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__ListComplaintsRequest methods */
+void   medexpress__v1__list_complaints_request__init
+                     (Medexpress__V1__ListComplaintsRequest         *message);
+size_t medexpress__v1__list_complaints_request__get_packed_size
+                     (const Medexpress__V1__ListComplaintsRequest   *message);
+size_t medexpress__v1__list_complaints_request__pack
+                     (const Medexpress__V1__ListComplaintsRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__list_complaints_request__pack_to_buffer
+                     (const Medexpress__V1__ListComplaintsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__ListComplaintsRequest *
+       medexpress__v1__list_complaints_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__list_complaints_request__free_unpacked
+                     (Medexpress__V1__ListComplaintsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__ListComplaintsResponse methods */
+void   medexpress__v1__list_complaints_response__init
+                     (Medexpress__V1__ListComplaintsResponse         *message);
+size_t medexpress__v1__list_complaints_response__get_packed_size
+                     (const Medexpress__V1__ListComplaintsResponse   *message);
+size_t medexpress__v1__list_complaints_response__pack
+                     (const Medexpress__V1__ListComplaintsResponse   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__list_complaints_response__pack_to_buffer
+                     (const Medexpress__V1__ListComplaintsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__ListComplaintsResponse *
+       medexpress__v1__list_complaints_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__list_complaints_response__free_unpacked
+                     (Medexpress__V1__ListComplaintsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__GetComplaintRequest methods */
+void   medexpress__v1__get_complaint_request__init
+                     (Medexpress__V1__GetComplaintRequest         *message);
+size_t medexpress__v1__get_complaint_request__get_packed_size
+                     (const Medexpress__V1__GetComplaintRequest   *message);
+size_t medexpress__v1__get_complaint_request__pack
+                     (const Medexpress__V1__GetComplaintRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__get_complaint_request__pack_to_buffer
+                     (const Medexpress__V1__GetComplaintRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__GetComplaintRequest *
+       medexpress__v1__get_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__get_complaint_request__free_unpacked
+                     (Medexpress__V1__GetComplaintRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__RequestEvidenceRequest methods */
+void   medexpress__v1__request_evidence_request__init
+                     (Medexpress__V1__RequestEvidenceRequest         *message);
+size_t medexpress__v1__request_evidence_request__get_packed_size
+                     (const Medexpress__V1__RequestEvidenceRequest   *message);
+size_t medexpress__v1__request_evidence_request__pack
+                     (const Medexpress__V1__RequestEvidenceRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__request_evidence_request__pack_to_buffer
+                     (const Medexpress__V1__RequestEvidenceRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__RequestEvidenceRequest *
+       medexpress__v1__request_evidence_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__request_evidence_request__free_unpacked
+                     (Medexpress__V1__RequestEvidenceRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__UploadEvidenceChunk methods */
+void   medexpress__v1__upload_evidence_chunk__init
+                     (Medexpress__V1__UploadEvidenceChunk         *message);
+size_t medexpress__v1__upload_evidence_chunk__get_packed_size
+                     (const Medexpress__V1__UploadEvidenceChunk   *message);
+size_t medexpress__v1__upload_evidence_chunk__pack
+                     (const Medexpress__V1__UploadEvidenceChunk   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__upload_evidence_chunk__pack_to_buffer
+                     (const Medexpress__V1__UploadEvidenceChunk   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__UploadEvidenceChunk *
+       medexpress__v1__upload_evidence_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__upload_evidence_chunk__free_unpacked
+                     (Medexpress__V1__UploadEvidenceChunk *message,
+                      ProtobufCAllocator *allocator);
+/* Medexpress__V1__ResolveComplaintRequest methods */
+void   medexpress__v1__resolve_complaint_request__init
+                     (Medexpress__V1__ResolveComplaintRequest         *message);
+size_t medexpress__v1__resolve_complaint_request__get_packed_size
+                     (const Medexpress__V1__ResolveComplaintRequest   *message);
+size_t medexpress__v1__resolve_complaint_request__pack
+                     (const Medexpress__V1__ResolveComplaintRequest   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__resolve_complaint_request__pack_to_buffer
+                     (const Medexpress__V1__ResolveComplaintRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__ResolveComplaintRequest *
+       medexpress__v1__resolve_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__resolve_complaint_request__free_unpacked
+                     (Medexpress__V1__ResolveComplaintRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Medexpress__V1__Ticket methods */
 void   medexpress__v1__ticket__init
                      (Medexpress__V1__Ticket         *message);
@@ -589,6 +999,36 @@ void   medexpress__v1__chat_message__free_unpacked
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Medexpress__V1__Complaint_Closure)
+                 (const Medexpress__V1__Complaint *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__Evidence_Closure)
+                 (const Medexpress__V1__Evidence *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__FileComplaintRequest_Closure)
+                 (const Medexpress__V1__FileComplaintRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__ListMyComplaintsRequest_Closure)
+                 (const Medexpress__V1__ListMyComplaintsRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__ListComplaintsRequest_Closure)
+                 (const Medexpress__V1__ListComplaintsRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__ListComplaintsResponse_Closure)
+                 (const Medexpress__V1__ListComplaintsResponse *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__GetComplaintRequest_Closure)
+                 (const Medexpress__V1__GetComplaintRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__RequestEvidenceRequest_Closure)
+                 (const Medexpress__V1__RequestEvidenceRequest *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__UploadEvidenceChunk_Closure)
+                 (const Medexpress__V1__UploadEvidenceChunk *message,
+                  void *closure_data);
+typedef void (*Medexpress__V1__ResolveComplaintRequest_Closure)
+                 (const Medexpress__V1__ResolveComplaintRequest *message,
+                  void *closure_data);
 typedef void (*Medexpress__V1__Ticket_Closure)
                  (const Medexpress__V1__Ticket *message,
                   void *closure_data);
@@ -675,6 +1115,34 @@ struct Medexpress__V1__SupportService_Service
                          const Medexpress__V1__ResolveTicketRequest *input,
                          Medexpress__V1__Ticket_Closure closure,
                          void *closure_data);
+  void (*file_complaint)(Medexpress__V1__SupportService_Service *service,
+                         const Medexpress__V1__FileComplaintRequest *input,
+                         Medexpress__V1__Complaint_Closure closure,
+                         void *closure_data);
+  void (*list_my_complaints)(Medexpress__V1__SupportService_Service *service,
+                             const Medexpress__V1__ListMyComplaintsRequest *input,
+                             Medexpress__V1__ListComplaintsResponse_Closure closure,
+                             void *closure_data);
+  void (*list_complaints)(Medexpress__V1__SupportService_Service *service,
+                          const Medexpress__V1__ListComplaintsRequest *input,
+                          Medexpress__V1__ListComplaintsResponse_Closure closure,
+                          void *closure_data);
+  void (*get_complaint)(Medexpress__V1__SupportService_Service *service,
+                        const Medexpress__V1__GetComplaintRequest *input,
+                        Medexpress__V1__Complaint_Closure closure,
+                        void *closure_data);
+  void (*request_evidence)(Medexpress__V1__SupportService_Service *service,
+                           const Medexpress__V1__RequestEvidenceRequest *input,
+                           Medexpress__V1__Complaint_Closure closure,
+                           void *closure_data);
+  void (*upload_evidence)(Medexpress__V1__SupportService_Service *service,
+                          const Medexpress__V1__UploadEvidenceChunk *input,
+                          Medexpress__V1__Evidence_Closure closure,
+                          void *closure_data);
+  void (*resolve_complaint)(Medexpress__V1__SupportService_Service *service,
+                            const Medexpress__V1__ResolveComplaintRequest *input,
+                            Medexpress__V1__Complaint_Closure closure,
+                            void *closure_data);
 };
 typedef void (*Medexpress__V1__SupportService_ServiceDestroy)(Medexpress__V1__SupportService_Service *);
 void medexpress__v1__support_service__init (Medexpress__V1__SupportService_Service *service,
@@ -692,7 +1160,14 @@ void medexpress__v1__support_service__init (Medexpress__V1__SupportService_Servi
       function_prefix__ ## assign_ticket,\
       function_prefix__ ## reply,\
       function_prefix__ ## escalate,\
-      function_prefix__ ## resolve_ticket  }
+      function_prefix__ ## resolve_ticket,\
+      function_prefix__ ## file_complaint,\
+      function_prefix__ ## list_my_complaints,\
+      function_prefix__ ## list_complaints,\
+      function_prefix__ ## get_complaint,\
+      function_prefix__ ## request_evidence,\
+      function_prefix__ ## upload_evidence,\
+      function_prefix__ ## resolve_complaint  }
 void medexpress__v1__support_service__open_ticket(ProtobufCService *service,
                                                   const Medexpress__V1__OpenTicketRequest *input,
                                                   Medexpress__V1__Ticket_Closure closure,
@@ -733,13 +1208,54 @@ void medexpress__v1__support_service__resolve_ticket(ProtobufCService *service,
                                                      const Medexpress__V1__ResolveTicketRequest *input,
                                                      Medexpress__V1__Ticket_Closure closure,
                                                      void *closure_data);
+void medexpress__v1__support_service__file_complaint(ProtobufCService *service,
+                                                     const Medexpress__V1__FileComplaintRequest *input,
+                                                     Medexpress__V1__Complaint_Closure closure,
+                                                     void *closure_data);
+void medexpress__v1__support_service__list_my_complaints(ProtobufCService *service,
+                                                         const Medexpress__V1__ListMyComplaintsRequest *input,
+                                                         Medexpress__V1__ListComplaintsResponse_Closure closure,
+                                                         void *closure_data);
+void medexpress__v1__support_service__list_complaints(ProtobufCService *service,
+                                                      const Medexpress__V1__ListComplaintsRequest *input,
+                                                      Medexpress__V1__ListComplaintsResponse_Closure closure,
+                                                      void *closure_data);
+void medexpress__v1__support_service__get_complaint(ProtobufCService *service,
+                                                    const Medexpress__V1__GetComplaintRequest *input,
+                                                    Medexpress__V1__Complaint_Closure closure,
+                                                    void *closure_data);
+void medexpress__v1__support_service__request_evidence(ProtobufCService *service,
+                                                       const Medexpress__V1__RequestEvidenceRequest *input,
+                                                       Medexpress__V1__Complaint_Closure closure,
+                                                       void *closure_data);
+void medexpress__v1__support_service__upload_evidence(ProtobufCService *service,
+                                                      const Medexpress__V1__UploadEvidenceChunk *input,
+                                                      Medexpress__V1__Evidence_Closure closure,
+                                                      void *closure_data);
+void medexpress__v1__support_service__resolve_complaint(ProtobufCService *service,
+                                                        const Medexpress__V1__ResolveComplaintRequest *input,
+                                                        Medexpress__V1__Complaint_Closure closure,
+                                                        void *closure_data);
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    medexpress__v1__complaint_reason__descriptor;
+extern const ProtobufCEnumDescriptor    medexpress__v1__complaint_state__descriptor;
+extern const ProtobufCEnumDescriptor    medexpress__v1__complaint_outcome__descriptor;
 extern const ProtobufCEnumDescriptor    medexpress__v1__ticket_category__descriptor;
 extern const ProtobufCEnumDescriptor    medexpress__v1__ticket_state__descriptor;
 extern const ProtobufCEnumDescriptor    medexpress__v1__ticket_channel__descriptor;
 extern const ProtobufCEnumDescriptor    medexpress__v1__escalation_target__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__complaint__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__evidence__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__file_complaint_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__list_my_complaints_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__list_complaints_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__list_complaints_response__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__get_complaint_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__request_evidence_request__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__upload_evidence_chunk__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__resolve_complaint_request__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__ticket__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__ticket_message__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__open_ticket_request__descriptor;
