@@ -52,8 +52,13 @@ final class StripeStandIn {
 
     init(chunked: Bool = false) throws {
         pki = try StandInPKI()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("standins/stripe_standin.py").path
+        // Found upwards from this file, which the product tests also compile (a link to it).
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("standins/stripe_standin.py").path),
+              folder.path != "/" {
+            folder.deleteLastPathComponent()
+        }
+        let script = folder.appendingPathComponent("standins/stripe_standin.py").path
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script, "--cert", pki.certificateFile, "--key", pki.keyFile,

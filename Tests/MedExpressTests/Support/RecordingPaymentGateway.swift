@@ -2,8 +2,8 @@ import Domain
 import Gateways
 import Synchronization
 
-/// The local gateway, with a record of every call that reached it: what a test asserts about
-/// what the server asked of the payment provider.
+/// A payment gateway (the local one unless given another), with a record of every call that
+/// reached it: what a test asserts about what the server asked of the payment provider.
 final class RecordingPaymentGateway: PaymentGateway {
     enum Call: Hashable {
         case authorize(amount: Pence, token: String, key: String)
@@ -12,8 +12,10 @@ final class RecordingPaymentGateway: PaymentGateway {
         case refund(paymentID: String, amount: Pence)
     }
 
-    private let inner = LocalPaymentGateway()
+    private let inner: any PaymentGateway
     private let recorded = Mutex<[Call]>([])
+
+    init(inner: any PaymentGateway = LocalPaymentGateway()) { self.inner = inner }
 
     var calls: [Call] { recorded.withLock { $0 } }
 

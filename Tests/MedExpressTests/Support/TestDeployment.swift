@@ -36,14 +36,15 @@ struct TestDeployment {
     /// With `pki`, the server speaks TLS and accepts client certificates from its CA: staff can
     /// sign in (`signInStaff`).
     static func start(on store: any StoreEngine, policy: SessionPolicy = SessionPolicy(),
-                      realPasswordCost: Bool = false, pki: TestPKI? = nil) async throws -> TestDeployment {
+                      realPasswordCost: Bool = false, pki: TestPKI? = nil,
+                      paymentGateway: (any PaymentGateway)? = nil) async throws -> TestDeployment {
         let vault = try await Vault.open(master: master, store: store)
         let blocking = try await BlockingPool.start(name: "test-blocking", threadCount: 2, queueCapacity: 64)
         let sessions = Sessions(store: store, policy: policy)
         let auth = AuthService(store: store, vault: vault, sessions: sessions, blocking: blocking,
                                passwords: realPasswordCost ? PasswordHasher() : cheapPasswords)
         let clock = TestClock()
-        let payments = RecordingPaymentGateway()
+        let payments = paymentGateway.map { RecordingPaymentGateway(inner: $0) } ?? RecordingPaymentGateway()
         let journey = Journey(store: store, vault: vault, catalog: try Catalog.embedded(), payments: payments,
                               courier: LocalCourierGateway(), clock: { clock.now() })
         let emails = RecordingEmailSender()

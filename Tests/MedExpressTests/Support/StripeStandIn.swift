@@ -1,0 +1,1 @@
+../../GatewaysTests/StripeStandIn.swift
