@@ -28,6 +28,8 @@ final class EmailTemplateTests: XCTestCase {
             .cancelled(givenName: "Sam", orderID: orderID, reason: .byCustomer, releasedInPence: Pence(1_769)),
             .ticketReply(givenName: "Sam", ticketID: "tkt_42", replyNumber: 3,
                          replyText: "Your parcel left our pharmacy this morning."),
+            .complaintResolved(givenName: "Sam", complaintID: "cmp_7", orderID: orderID, remedy: .refund(Pence(500)),
+                               note: "Two tablets arrived broken."),
         ]
     }
 
@@ -133,6 +135,7 @@ final class EmailTemplateTests: XCTestCase {
             "ord_01JABCDEF.rejected@medexpress.example",
             "ord_01JABCDEF.cancelled@medexpress.example",
             "tkt_42.ticket-reply-3@medexpress.example",
+            "cmp_7.complaint-resolved@medexpress.example",
         ])
         XCTAssertEqual(everyEmail.map { $0.message(from: from, to: to, domain: "medexpress.example") },
                        everyEmail.map { $0.message(from: from, to: to, domain: "medexpress.example") })

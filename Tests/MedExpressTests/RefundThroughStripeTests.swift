@@ -52,6 +52,10 @@ final class RefundThroughStripeTests: XCTestCase {
             try await stripe.assertNoViolations()
             let after = try await deployment.orders.getOrder(.with { $0.orderId = order }, metadata: customer.metadata)
             XCTAssertEqual(after.paymentStatus, .partiallyRefunded, name)
+            // The customer is told, once, what was done and why.
+            let told = deployment.emails.messages("complaint-resolved", about: complaint.id)
+            XCTAssertEqual(told.count, 1, name)
+            XCTAssertTrue(told.first?.body.contains("£5.00") ?? false, "\(name): \(told.first?.body ?? "")")
             for staff in [prescriber, pharmacist, agent] { await staff.channel.close() }
             await deployment.stop()
         }

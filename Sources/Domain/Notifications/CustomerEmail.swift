@@ -16,6 +16,15 @@ public struct CustomerEmail: Hashable, Sendable {
         case rejected
         case cancelled
         case ticketReply = "ticket-reply"
+        case complaintResolved = "complaint-resolved"
+    }
+
+    /// What was done about a complaint, as the customer is told.
+    public enum ComplaintRemedy: Hashable, Sendable {
+        case refund(Pence)
+        /// A new supply, which a prescriber reviews before it is sent.
+        case replacement(orderID: String)
+        case noAction
     }
 
     /// What happened to the money when an order ended without being supplied.
@@ -203,6 +212,26 @@ public struct CustomerEmail: Hashable, Sendable {
                 quoted(replyText),
                 "To answer, please sign in to your account and open the enquiry.",
             ],
+            givenName: givenName)
+    }
+
+    /// A complaint was resolved: what was done and why.
+    public static func complaintResolved(givenName: String, complaintID: String, orderID: String, remedy: ComplaintRemedy,
+                                         note: String) -> CustomerEmail {
+        let done = switch remedy {
+        case .refund(let amount):
+            "We have refunded \(amount) to the card you paid with. Depending on your bank, it can take a few working days to appear."
+        case .replacement(let replacement):
+            "We are sending a replacement at no charge (order \(replacement)). A prescriber reviews it first, as for any "
+                + "supply of a prescription medicine, and we will email you when it is dispatched."
+        case .noAction:
+            "We have looked into it carefully and are not refunding or replacing the order."
+        }
+        return CustomerEmail(
+            kind: .complaintResolved, reference: complaintID,
+            subject: "Your \(pharmacyName) complaint \(complaintID) is resolved",
+            paragraphs: ["Thank you for telling us about the problem with order \(orderID).", done, quoted(note),
+                         "If you are not satisfied, reply to this email and we will look at it again."],
             givenName: givenName)
     }
 

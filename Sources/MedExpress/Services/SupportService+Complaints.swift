@@ -347,6 +347,11 @@ extension SupportService {
                       ComplaintRecord.seal(note, column: "resolution_note", complaint: complaint.id, cipher: cipher),
                       .text(caller.subjectID), .integer(now), .text(complaint.id), .integer(ComplaintRecord.stored(complaint.state))]),
                 complaint.id)
+            let remedy: CustomerEmail.ComplaintRemedy = if let refundPence { .refund(Pence(refundPence)) }
+                else if let replacementID { .replacement(orderID: replacementID) } else { .noAction }
+            try Notices.email(customer: order.customerID, about: complaint.id, journey: journey, outbox: outbox, now: now, in: tx) { name in
+                .complaintResolved(givenName: name, complaintID: complaint.id, orderID: order.id, remedy: remedy, note: note)
+            }
             var detail = "complaint=\(complaint.id) outcome=\(outcome.protoName)"
             if let refundID, let refundPence { detail += " refund=\(refundID) refund_pence=\(refundPence)" }
             if let replacementID { detail += " replacement=\(replacementID)" }
