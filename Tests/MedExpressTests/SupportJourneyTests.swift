@@ -491,4 +491,29 @@ final class SupportJourneyTests: XCTestCase {
         _ = try await chat.finish()
         XCTAssertEqual(chat.messages.last?.text, text)
     }
+
+    func testACustomerStartsAChatWithoutATicketAndTheTeamSeesItAsAChatTicket() async throws {
+        try await TestDatabases.each { store, name in
+            let pki = try TestPKI()
+            let deployment = try await TestDeployment.start(on: store, pki: pki)
+            let agent = try await deployment.signInStaff("agent-chat-open", role: .admin)
+            let customer = try await deployment.signUp("chatty@example.org")
+            let chat = try await TestChat(deployment.support, metadata: customer.metadata, first: .with {
+                $0.text = "Hello, can I take my inhaler with ibuprofen?"
+            })
+            let echoed = try await chat.messages(count: 1)
+            let ticketID = echoed.first?.ticketId ?? ""
+            XCTAssertTrue(ticketID.hasPrefix("tkt_"), "\(name): \(echoed)")
+            XCTAssertEqual(echoed.first?.sequence, 1, name)
+            XCTAssertEqual(echoed.first?.text, "Hello, can I take my inhaler with ibuprofen?", name)
+            _ = try await chat.finish()
+            let listed = try await Medexpress_V1_SupportServiceClient(channel: agent.channel).listTickets(.init())
+            let ticket = listed.tickets.first { $0.id == ticketID }
+            XCTAssertEqual(ticket?.channel, .chat, name)
+            XCTAssertEqual(ticket?.customerId, customer.id, name)
+            XCTAssertTrue(ticket?.subject.hasPrefix("Chat: Hello") ?? false, name)
+            await agent.channel.close()
+            await deployment.stop()
+        }
+    }
 }

@@ -19,22 +19,30 @@ extension SupportService {
     /// ones), then each new one as it is written, its own included: that echo, with its sequence,
     /// acknowledges a message. Meanwhile the client's messages are added to the ticket, one audit
     /// entry ("ticket.message") each, which is what wakes the other side's stream. When the client
-    /// half-closes, what is pending is sent and the call ends.
+    /// half-closes, what is pending is sent and the call ends. A customer may also start a chat
+    /// with no ticket: the first message's text then opens a ticket on the CHAT channel, and the
+    /// echo of that message tells the client the new ticket's id.
     public func chat(_ requests: RequestStream<Medexpress_V1_ChatMessage>, responses: ResponseWriter<Medexpress_V1_ChatMessage>,
                      context: ServerContext) async throws {
         let caller = try context.requireCaller()
         // The request stream hands its messages, in order, to whichever iterator asks: the reader
         // below carries on after this first one.
         var opening = requests.makeAsyncIterator()
-        guard let first = try await opening.next() else { return }
-        guard first.text.isEmpty, first.sequence >= 0 else {
-            throw Status(.invalidArgument, "the first message names the ticket (ticket_id) and the last sequence seen (0 for all); text follows it")
-        }
-        let ticketID = first.ticketId
+        guard var first = try await opening.next() else { return }
         let customerID: String? = caller.role == .customer ? caller.subjectID : nil
         let now = journey.clock()
         let cipher = journey.vault.cipher
         let dialect = journey.store.dialect
+        if first.ticketId.isEmpty, let customerID, !first.text.isEmpty {
+            first.ticketId = try await openFromChat(first.text, by: caller, customerID: customerID, now: now)
+            first.text = ""
+            first.sequence = 0
+        }
+        guard first.text.isEmpty, first.sequence >= 0 else {
+            throw Status(.invalidArgument, "the first message names the ticket (ticket_id) and the last sequence seen (0 for all); text follows it")
+        }
+        let ticketID = first.ticketId
+        let resumeAfter = first.sequence
         if let customerID {
             _ = try await journey.store.read { tx in try TicketRecord.require(ticketID, ownedBy: customerID, in: tx, cipher: cipher) }
         } else {
@@ -56,7 +64,7 @@ extension SupportService {
                 halfClosed.mark()
             }
             group.addTask {
-                try await deliver(ticketID, after: first.sequence, cursor: cursor, internalToo: customerID == nil, to: responses,
+                try await deliver(ticketID, after: resumeAfter, cursor: cursor, internalToo: customerID == nil, to: responses,
                                   halfClosed: halfClosed)
             }
             // Not `waitForAll`, which waits for the other side even after one failed: the first
@@ -161,5 +169,26 @@ private final class HalfClose: Sendable {
     /// Returns once marked; throws CancellationError when the task is cancelled.
     func wait() async throws {
         while !isMarked { try await Task.sleep(for: .milliseconds(20)) }
+    }
+}
+
+extension SupportService {
+    /// Opens a ticket from a customer's first chat message (channel CHAT, category OTHER, the
+    /// subject the message's start); returns its id.
+    private func openFromChat(_ text: String, by caller: Caller, customerID: String, now: Int64) async throws -> String {
+        let body = try Self.text(text, field: "text", maxCharacters: TicketRecord.maxTextCharacters)
+        let subject = "Chat: " + String(body.prefix(TicketRecord.maxSubjectCharacters - 6))
+        let cipher = journey.vault.cipher
+        let dialect = journey.store.dialect
+        let id = OpaqueID.make(prefix: .ticket)
+        try await journey.store.write { tx in
+            try TicketRecord.open(id, .init(customerID: customerID, orderID: nil, category: .ticketOther, channel: .chat,
+                                            subject: subject, firstMessage: body),
+                                  author: caller, now: now, in: tx, cipher: cipher)
+            try AuditLog.append(AuditEntry(caller, at: now, method: Method.chat.descriptor.path, resource: id, action: "ticket.opened",
+                                           detail: "category=TICKET_OTHER channel=CHAT order=none"),
+                                in: tx, dialect: dialect)
+        }
+        return id
     }
 }

@@ -15,7 +15,16 @@ final class TestChat: Sendable {
     private let received = Received()
 
     /// Opens a chat on `ticket`, resuming after `sequence`.
-    init(_ client: Medexpress_V1_SupportServiceClient, metadata: Metadata = [:], ticket: String, after sequence: Int64 = 0) async throws {
+    convenience init(_ client: Medexpress_V1_SupportServiceClient, metadata: Metadata = [:], ticket: String, after sequence: Int64 = 0)
+        async throws {
+        try await self.init(client, metadata: metadata, first: .with {
+            $0.ticketId = ticket
+            $0.sequence = sequence
+        })
+    }
+
+    /// Opens a chat whose first message is `first` (a customer's text with no ticket opens one).
+    init(_ client: Medexpress_V1_SupportServiceClient, metadata: Metadata = [:], first: Medexpress_V1_ChatMessage) async throws {
         call = try await client.chat(metadata: metadata)
         let call = call
         let received = received
@@ -29,10 +38,7 @@ final class TestChat: Sendable {
                 received.end.withLock { $0 = Status(.unknown, "\(error)") }
             }
         }
-        try await call.send(.with {
-            $0.ticketId = ticket
-            $0.sequence = sequence
-        })
+        try await call.send(first)
     }
 
     /// Sends a raw message (the tests of bad input).
