@@ -478,25 +478,28 @@ public enum EmbeddedDescriptors {
                 aBJICiFtZWRpYW5faG91cnNfZGlzcGF0Y2hfdG9fZGVsaXZlcnkYBSABKAFSHW1lZGlhbkhvdXJzRGlzcGF0Y2hUb0RlbGl2ZXJ5
                 EkAKCmJ5X3NlcnZpY2UYBiADKAsyIS5tZWRleHByZXNzLnYxLlNlcnZpY2VQZXJmb3JtYW5jZVIJYnlTZXJ2aWNlInkKElNlcnZp
                 Y2VQZXJmb3JtYW5jZRIhCgxzZXJ2aWNlX2NvZGUYASABKAlSC3NlcnZpY2VDb2RlEhwKCWRlbGl2ZXJlZBgCIAEoA1IJZGVsaXZl
-                cmVkEiIKDW5leHRfZGF5X3JhdGUYAyABKAFSC25leHREYXlSYXRlIt4BCg9GZWVkYmFja1N1bW1hcnkSHAoJcmVzcG9uc2VzGAEg
+                cmVkEiIKDW5leHRfZGF5X3JhdGUYAyABKAFSC25leHREYXlSYXRlIpoCCg9GZWVkYmFja1N1bW1hcnkSHAoJcmVzcG9uc2VzGAEg
                 ASgDUglyZXNwb25zZXMSJQoOYXZlcmFnZV9yYXRpbmcYAiABKAFSDWF2ZXJhZ2VSYXRpbmcSSQoJYnlfcmF0aW5nGAMgAygLMiwu
-                bWVkZXhwcmVzcy52MS5GZWVkYmFja1N1bW1hcnkuQnlSYXRpbmdFbnRyeVIIYnlSYXRpbmcaOwoNQnlSYXRpbmdFbnRyeRIQCgNr
-                ZXkYASABKAVSA2tleRIUCgV2YWx1ZRgCIAEoA1IFdmFsdWU6AjgBIuMBCg5TdXBwb3J0U3VtbWFyeRIlCg50aWNrZXRzX29wZW5l
-                ZBgBIAEoA1INdGlja2V0c09wZW5lZBIpChB0aWNrZXRzX3Jlc29sdmVkGAIgASgDUg90aWNrZXRzUmVzb2x2ZWQSQgoebWVkaWFu
-                X2hvdXJzX3RvX2ZpcnN0X3Jlc3BvbnNlGAMgASgBUhptZWRpYW5Ib3Vyc1RvRmlyc3RSZXNwb25zZRI7ChptZWRpYW5faG91cnNf
-                dG9fcmVzb2x1dGlvbhgEIAEoAVIXbWVkaWFuSG91cnNUb1Jlc29sdXRpb24igwEKHUV4cG9ydENvbXBsaWFuY2VSZXBvcnRSZXF1
-                ZXN0Ei4KBGZyb20YASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wUgRmcm9tEjIKBmJlZm9yZRgCIAEoCzIaLmdvb2ds
-                ZS5wcm90b2J1Zi5UaW1lc3RhbXBSBmJlZm9yZSIcCgZDc3ZSb3cSEgoEbGluZRgBIAEoCVIEbGluZTKzBQoMQWRtaW5TZXJ2aWNl
-                ElsKC1dhdGNoT3JkZXJzEiEubWVkZXhwcmVzcy52MS5XYXRjaE9yZGVyc1JlcXVlc3QaHi5tZWRleHByZXNzLnYxLkRhc2hib2Fy
-                ZFVwZGF0ZSIHirUYAwoBAjABEmQKCkxpc3RPcmRlcnMSJS5tZWRleHByZXNzLnYxLkFkbWluTGlzdE9yZGVyc1JlcXVlc3QaJi5t
-                ZWRleHByZXNzLnYxLkFkbWluTGlzdE9yZGVyc1Jlc3BvbnNlIgeKtRgDCgECElsKDkdldE9yZGVyRGV0YWlsEiQubWVkZXhwcmVz
-                cy52MS5HZXRPcmRlckRldGFpbFJlcXVlc3QaGi5tZWRleHByZXNzLnYxLk9yZGVyRGV0YWlsIgeKtRgDCgECEkwKCUdldFJlcG9y
-                dBIfLm1lZGV4cHJlc3MudjEuR2V0UmVwb3J0UmVxdWVzdBoVLm1lZGV4cHJlc3MudjEuUmVwb3J0IgeKtRgDCgECEmgKFkV4cG9y
-                dENvbXBsaWFuY2VSZXBvcnQSLC5tZWRleHByZXNzLnYxLkV4cG9ydENvbXBsaWFuY2VSZXBvcnRSZXF1ZXN0GhUubWVkZXhwcmVz
-                cy52MS5Dc3ZSb3ciB4q1GAMKAQIwARJjCg1RdWVyeUF1ZGl0TG9nEiMubWVkZXhwcmVzcy52MS5RdWVyeUF1ZGl0TG9nUmVxdWVz
-                dBokLm1lZGV4cHJlc3MudjEuUXVlcnlBdWRpdExvZ1Jlc3BvbnNlIgeKtRgDCgECEmYKDlZlcmlmeUF1ZGl0TG9nEiQubWVkZXhw
-                cmVzcy52MS5WZXJpZnlBdWRpdExvZ1JlcXVlc3QaJS5tZWRleHByZXNzLnYxLlZlcmlmeUF1ZGl0TG9nUmVzcG9uc2UiB4q1GAMK
-                AQJiBnByb3RvMw==
+                bWVkZXhwcmVzcy52MS5GZWVkYmFja1N1bW1hcnkuQnlSYXRpbmdFbnRyeVIIYnlSYXRpbmcSOgoIY29tbWVudHMYBCADKAsyHi5t
+                ZWRleHByZXNzLnYxLkZlZWRiYWNrQ29tbWVudFIIY29tbWVudHMaOwoNQnlSYXRpbmdFbnRyeRIQCgNrZXkYASABKAVSA2tleRIU
+                CgV2YWx1ZRgCIAEoA1IFdmFsdWU6AjgBIp0BCg9GZWVkYmFja0NvbW1lbnQSGQoIb3JkZXJfaWQYASABKAlSB29yZGVySWQSFgoG
+                cmF0aW5nGAIgASgFUgZyYXRpbmcSGAoHY29tbWVudBgDIAEoCVIHY29tbWVudBI9CgxzdWJtaXR0ZWRfYXQYBCABKAsyGi5nb29n
+                bGUucHJvdG9idWYuVGltZXN0YW1wUgtzdWJtaXR0ZWRBdCLjAQoOU3VwcG9ydFN1bW1hcnkSJQoOdGlja2V0c19vcGVuZWQYASAB
+                KANSDXRpY2tldHNPcGVuZWQSKQoQdGlja2V0c19yZXNvbHZlZBgCIAEoA1IPdGlja2V0c1Jlc29sdmVkEkIKHm1lZGlhbl9ob3Vy
+                c190b19maXJzdF9yZXNwb25zZRgDIAEoAVIabWVkaWFuSG91cnNUb0ZpcnN0UmVzcG9uc2USOwoabWVkaWFuX2hvdXJzX3RvX3Jl
+                c29sdXRpb24YBCABKAFSF21lZGlhbkhvdXJzVG9SZXNvbHV0aW9uIoMBCh1FeHBvcnRDb21wbGlhbmNlUmVwb3J0UmVxdWVzdBIu
+                CgRmcm9tGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcFIEZnJvbRIyCgZiZWZvcmUYAiABKAsyGi5nb29nbGUucHJv
+                dG9idWYuVGltZXN0YW1wUgZiZWZvcmUiHAoGQ3N2Um93EhIKBGxpbmUYASABKAlSBGxpbmUyswUKDEFkbWluU2VydmljZRJbCgtX
+                YXRjaE9yZGVycxIhLm1lZGV4cHJlc3MudjEuV2F0Y2hPcmRlcnNSZXF1ZXN0Gh4ubWVkZXhwcmVzcy52MS5EYXNoYm9hcmRVcGRh
+                dGUiB4q1GAMKAQIwARJkCgpMaXN0T3JkZXJzEiUubWVkZXhwcmVzcy52MS5BZG1pbkxpc3RPcmRlcnNSZXF1ZXN0GiYubWVkZXhw
+                cmVzcy52MS5BZG1pbkxpc3RPcmRlcnNSZXNwb25zZSIHirUYAwoBAhJbCg5HZXRPcmRlckRldGFpbBIkLm1lZGV4cHJlc3MudjEu
+                R2V0T3JkZXJEZXRhaWxSZXF1ZXN0GhoubWVkZXhwcmVzcy52MS5PcmRlckRldGFpbCIHirUYAwoBAhJMCglHZXRSZXBvcnQSHy5t
+                ZWRleHByZXNzLnYxLkdldFJlcG9ydFJlcXVlc3QaFS5tZWRleHByZXNzLnYxLlJlcG9ydCIHirUYAwoBAhJoChZFeHBvcnRDb21w
+                bGlhbmNlUmVwb3J0EiwubWVkZXhwcmVzcy52MS5FeHBvcnRDb21wbGlhbmNlUmVwb3J0UmVxdWVzdBoVLm1lZGV4cHJlc3MudjEu
+                Q3N2Um93IgeKtRgDCgECMAESYwoNUXVlcnlBdWRpdExvZxIjLm1lZGV4cHJlc3MudjEuUXVlcnlBdWRpdExvZ1JlcXVlc3QaJC5t
+                ZWRleHByZXNzLnYxLlF1ZXJ5QXVkaXRMb2dSZXNwb25zZSIHirUYAwoBAhJmCg5WZXJpZnlBdWRpdExvZxIkLm1lZGV4cHJlc3Mu
+                djEuVmVyaWZ5QXVkaXRMb2dSZXF1ZXN0GiUubWVkZXhwcmVzcy52MS5WZXJpZnlBdWRpdExvZ1Jlc3BvbnNlIgeKtRgDCgECYgZw
+                cm90bzM=
                 """),
             EmbeddedFileDescriptor(
                 name: "medexpress/v1/auth.proto", dependencies: ["google/protobuf/timestamp.proto", "medexpress/v1/common.proto", "medexpress/v1/options.proto"],
@@ -1127,6 +1130,7 @@ public enum EmbeddedDescriptors {
             "medexpress.v1.Exclusion": "medexpress/v1/consultation.proto",
             "medexpress.v1.ExportComplianceReportRequest": "medexpress/v1/admin.proto",
             "medexpress.v1.Feedback": "medexpress/v1/order.proto",
+            "medexpress.v1.FeedbackComment": "medexpress/v1/admin.proto",
             "medexpress.v1.FeedbackSummary": "medexpress/v1/admin.proto",
             "medexpress.v1.FeedbackSummary.ByRatingEntry": "medexpress/v1/admin.proto",
             "medexpress.v1.FileComplaintRequest": "medexpress/v1/support.proto",

@@ -649,6 +649,9 @@ public struct Medexpress_V1_FeedbackSummary: ProtoMessage {
     /// Ratings 1 to 5: how many gave each.
     public var byRating: [Int32: Int64] = [:]
 
+    /// The comments given, newest first (at most 500).
+    public var comments: [Medexpress_V1_FeedbackComment] = []
+
     public init() {}
 
     public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
@@ -657,6 +660,35 @@ public struct Medexpress_V1_FeedbackSummary: ProtoMessage {
         medexpress__v1__feedback_summary__init(&prototype)
         self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__FeedbackSummary.self,
                                           messageName: Self.protoMessageName, Medexpress_V1_FeedbackSummary.init(cMessage:))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8]) {
+        ProtoArena.withArena { arena in
+            ProtobufCCoding.encode(cMessage(in: arena), appendingTo: &buffer)
+        }
+    }
+}
+
+/// The `medexpress.v1.FeedbackComment` message.
+public struct Medexpress_V1_FeedbackComment: ProtoMessage {
+    public static let protoMessageName = "medexpress.v1.FeedbackComment"
+
+    public var orderId: String = ""
+
+    public var rating: Int32 = 0
+
+    public var comment: String = ""
+
+    public var submittedAt: Google_Protobuf_Timestamp?
+
+    public init() {}
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        // An initialized struct points at the type's protoc-c descriptor.
+        var prototype = Medexpress__V1__FeedbackComment()
+        medexpress__v1__feedback_comment__init(&prototype)
+        self = try ProtobufCCoding.decode(bytes, descriptor: prototype.base.descriptor, as: Medexpress__V1__FeedbackComment.self,
+                                          messageName: Self.protoMessageName, Medexpress_V1_FeedbackComment.init(cMessage:))
     }
 
     public func encode(appendingTo buffer: inout [UInt8]) {
@@ -1257,6 +1289,7 @@ extension Medexpress_V1_FeedbackSummary {
             let key = entry.pointee.key
             self.byRating[key] = entry.pointee.value
         }
+        self.comments = try ProtobufCCoding.messages(c.pointee.comments, count: c.pointee.n_comments, field: "comments", message: Self.protoMessageName, Medexpress_V1_FeedbackComment.init(cMessage:))
     }
 
     /// The message as a protoc-c struct whose memory `arena` owns.
@@ -1275,6 +1308,31 @@ extension Medexpress_V1_FeedbackSummary {
             c.pointee.n_by_rating = entries.count
             c.pointee.by_rating = arena.pointers(entries)
         }
+        if !self.comments.isEmpty {
+            c.pointee.n_comments = self.comments.count
+            c.pointee.comments = arena.pointers(self.comments.map { $0.cMessage(in: arena) })
+        }
+        return c
+    }
+}
+
+extension Medexpress_V1_FeedbackComment {
+    /// Converts the C struct libprotobuf-c unpacked.
+    init(cMessage c: UnsafePointer<Medexpress__V1__FeedbackComment>) throws(ProtoDecodingError) {
+        self.init()
+        self.orderId = try ProtobufCCoding.string(c.pointee.order_id, field: "order_id", message: Self.protoMessageName)
+        self.rating = c.pointee.rating
+        self.comment = try ProtobufCCoding.string(c.pointee.comment, field: "comment", message: Self.protoMessageName)
+        self.submittedAt = try ProtobufCCoding.message(c.pointee.submitted_at, Google_Protobuf_Timestamp.init(cMessage:))
+    }
+
+    /// The message as a protoc-c struct whose memory `arena` owns.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Medexpress__V1__FeedbackComment> {
+        let c = arena.message(Medexpress__V1__FeedbackComment.self, medexpress__v1__feedback_comment__init)
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        c.pointee.rating = self.rating
+        if !self.comment.isEmpty { c.pointee.comment = arena.cString(self.comment) }
+        if let value = self.submittedAt { c.pointee.submitted_at = value.cMessage(in: arena) }
         return c
     }
 }

@@ -43,8 +43,12 @@ final class ReportTests: XCTestCase {
                 $0.eventCode = "EVKOP"
                 $0.occurredAt = .with { $0.seconds = Int64(Date().timeIntervalSince1970) }
             })
-            _ = try await deployment.orders.submitFeedback(.with { $0.requestId = "f"; $0.orderId = delivered.id; $0.rating = 4 },
-                                                           metadata: ada.metadata)
+            _ = try await deployment.orders.submitFeedback(.with {
+                $0.requestId = "f"
+                $0.orderId = delivered.id
+                $0.rating = 4
+                $0.comment = "Quick, but the box was bigger than it needed to be."
+            }, metadata: ada.metadata)
             // Order 2 (erectile dysfunction): cancelled. Order 3 (hair loss): waiting.
             let bob = try await deployment.signUp("bob.report@example.org", address: .with {
                 $0.lines = ["7 Quiet Lane"]
@@ -89,6 +93,8 @@ final class ReportTests: XCTestCase {
             XCTAssertEqual(report.feedback?.responses, 1, name)
             XCTAssertEqual(report.feedback?.averageRating, 4, name)
             XCTAssertEqual(report.feedback?.byRating, [4: 1], name)
+            XCTAssertEqual(report.feedback?.comments.map(\.comment), ["Quick, but the box was bigger than it needed to be."], name)
+            XCTAssertEqual(report.feedback?.comments.first?.orderId, delivered.id, name)
             XCTAssertEqual([report.support?.ticketsOpened, report.support?.ticketsResolved], [2, 1], name)
             XCTAssertEqual(report.support?.medianHoursToFirstResponse ?? 0, 3, accuracy: 0.01, name)
             XCTAssertEqual(report.support?.medianHoursToResolution ?? 0, 5, accuracy: 0.01, name)

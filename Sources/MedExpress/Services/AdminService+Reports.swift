@@ -13,7 +13,8 @@ extension AdminService {
     public func getReport(_ request: Medexpress_V1_GetReportRequest, context: ServerContext) async throws -> Medexpress_V1_Report {
         let caller = try context.requireCaller()
         let (from, before) = try Self.period(request.from, request.before)
-        let report = try await store.read { tx in try ReportBuilder(from: from, before: before, in: tx).report }
+        let cipher = journey.vault.cipher
+        let report = try await store.read { tx in try ReportBuilder(from: from, before: before, cipher: cipher, in: tx).report }
         try await auditRead(caller, context: context, action: "report.generated", detail: "from \(from) before \(before)")
         return report
     }
@@ -66,7 +67,10 @@ extension AdminService {
 struct ReportBuilder {
     let report: Medexpress_V1_Report
 
-    init(from: Int64, before: Int64, in tx: any ReadTransaction) throws {
+    /// Feedback comments a report lists, at most.
+    static let maxComments = 500
+
+    init(from: Int64, before: Int64, cipher: FieldCipher, in tx: any ReadTransaction) throws {
         var report = Medexpress_V1_Report()
         report.from = Timestamps.timestamp(microseconds: from)
         report.before = Timestamps.timestamp(microseconds: before)
@@ -132,11 +136,24 @@ struct ReportBuilder {
 
         var feedback = Medexpress_V1_FeedbackSummary()
         var ratingTotal: Int64 = 0
-        for row in try tx.query("SELECT rating FROM feedback WHERE submitted_at_us >= $1 AND submitted_at_us < $2", period) {
+        for row in try tx.query("""
+            SELECT order_id, rating, comment, submitted_at_us FROM feedback WHERE submitted_at_us >= $1 AND submitted_at_us < $2
+            ORDER BY submitted_at_us DESC
+            """, period) {
             let rating = try row.int64("rating")
             feedback.responses += 1
             ratingTotal += rating
             feedback.byRating[Int32(rating), default: 0] += 1
+            let orderID = try row.string("order_id")
+            let text = try cipher.openString(try row.bytes("comment"), context: FieldContext(table: "feedback", column: "comment", row: orderID))
+            if !text.isEmpty && feedback.comments.count < Self.maxComments {
+                var comment = Medexpress_V1_FeedbackComment()
+                comment.orderId = orderID
+                comment.rating = Int32(rating)
+                comment.comment = text
+                comment.submittedAt = Timestamps.timestamp(microseconds: try row.int64("submitted_at_us"))
+                feedback.comments.append(comment)
+            }
         }
         feedback.averageRating = feedback.responses == 0 ? 0 : Double(ratingTotal) / Double(feedback.responses)
         report.feedback = feedback

@@ -976,6 +976,51 @@ void   medexpress__v1__feedback_summary__free_unpacked
   assert(message->base.descriptor == &medexpress__v1__feedback_summary__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   medexpress__v1__feedback_comment__init
+                     (Medexpress__V1__FeedbackComment         *message)
+{
+  static const Medexpress__V1__FeedbackComment init_value = MEDEXPRESS__V1__FEEDBACK_COMMENT__INIT;
+  *message = init_value;
+}
+size_t medexpress__v1__feedback_comment__get_packed_size
+                     (const Medexpress__V1__FeedbackComment *message)
+{
+  assert(message->base.descriptor == &medexpress__v1__feedback_comment__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t medexpress__v1__feedback_comment__pack
+                     (const Medexpress__V1__FeedbackComment *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &medexpress__v1__feedback_comment__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t medexpress__v1__feedback_comment__pack_to_buffer
+                     (const Medexpress__V1__FeedbackComment *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &medexpress__v1__feedback_comment__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Medexpress__V1__FeedbackComment *
+       medexpress__v1__feedback_comment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Medexpress__V1__FeedbackComment *)
+     protobuf_c_message_unpack (&medexpress__v1__feedback_comment__descriptor,
+                                allocator, len, data);
+}
+void   medexpress__v1__feedback_comment__free_unpacked
+                     (Medexpress__V1__FeedbackComment *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &medexpress__v1__feedback_comment__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   medexpress__v1__support_summary__init
                      (Medexpress__V1__SupportSummary         *message)
 {
@@ -2880,7 +2925,7 @@ const ProtobufCMessageDescriptor medexpress__v1__feedback_summary__by_rating_ent
   (ProtobufCMessageInit) medexpress__v1__feedback_summary__by_rating_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor medexpress__v1__feedback_summary__field_descriptors[3] =
+static const ProtobufCFieldDescriptor medexpress__v1__feedback_summary__field_descriptors[4] =
 {
   {
     "responses",
@@ -2918,16 +2963,29 @@ static const ProtobufCFieldDescriptor medexpress__v1__feedback_summary__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "comments",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Medexpress__V1__FeedbackSummary, n_comments),
+    offsetof(Medexpress__V1__FeedbackSummary, comments),
+    &medexpress__v1__feedback_comment__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned medexpress__v1__feedback_summary__field_indices_by_name[] = {
   1,   /* field[1] = average_rating */
   2,   /* field[2] = by_rating */
+  3,   /* field[3] = comments */
   0,   /* field[0] = responses */
 };
 static const ProtobufCIntRange medexpress__v1__feedback_summary__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor medexpress__v1__feedback_summary__descriptor =
 {
@@ -2937,11 +2995,88 @@ const ProtobufCMessageDescriptor medexpress__v1__feedback_summary__descriptor =
   "Medexpress__V1__FeedbackSummary",
   "medexpress.v1",
   sizeof(Medexpress__V1__FeedbackSummary),
-  3,
+  4,
   medexpress__v1__feedback_summary__field_descriptors,
   medexpress__v1__feedback_summary__field_indices_by_name,
   1,  medexpress__v1__feedback_summary__number_ranges,
   (ProtobufCMessageInit) medexpress__v1__feedback_summary__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor medexpress__v1__feedback_comment__field_descriptors[4] =
+{
+  {
+    "order_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FeedbackComment, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rating",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FeedbackComment, rating),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FeedbackComment, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "submitted_at",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Medexpress__V1__FeedbackComment, submitted_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned medexpress__v1__feedback_comment__field_indices_by_name[] = {
+  2,   /* field[2] = comment */
+  0,   /* field[0] = order_id */
+  1,   /* field[1] = rating */
+  3,   /* field[3] = submitted_at */
+};
+static const ProtobufCIntRange medexpress__v1__feedback_comment__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor medexpress__v1__feedback_comment__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "medexpress.v1.FeedbackComment",
+  "FeedbackComment",
+  "Medexpress__V1__FeedbackComment",
+  "medexpress.v1",
+  sizeof(Medexpress__V1__FeedbackComment),
+  4,
+  medexpress__v1__feedback_comment__field_descriptors,
+  medexpress__v1__feedback_comment__field_indices_by_name,
+  1,  medexpress__v1__feedback_comment__number_ranges,
+  (ProtobufCMessageInit) medexpress__v1__feedback_comment__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor medexpress__v1__support_summary__field_descriptors[4] =

@@ -44,6 +44,7 @@ typedef struct Medexpress__V1__DeliveryPerformance Medexpress__V1__DeliveryPerfo
 typedef struct Medexpress__V1__ServicePerformance Medexpress__V1__ServicePerformance;
 typedef struct Medexpress__V1__FeedbackSummary Medexpress__V1__FeedbackSummary;
 typedef struct Medexpress__V1__FeedbackSummary__ByRatingEntry Medexpress__V1__FeedbackSummary__ByRatingEntry;
+typedef struct Medexpress__V1__FeedbackComment Medexpress__V1__FeedbackComment;
 typedef struct Medexpress__V1__SupportSummary Medexpress__V1__SupportSummary;
 typedef struct Medexpress__V1__ExportComplianceReportRequest Medexpress__V1__ExportComplianceReportRequest;
 typedef struct Medexpress__V1__CsvRow Medexpress__V1__CsvRow;
@@ -477,10 +478,28 @@ struct  Medexpress__V1__FeedbackSummary
    */
   size_t n_by_rating;
   Medexpress__V1__FeedbackSummary__ByRatingEntry **by_rating;
+  /*
+   * The comments given, newest first (at most 500).
+   */
+  size_t n_comments;
+  Medexpress__V1__FeedbackComment **comments;
 };
 #define MEDEXPRESS__V1__FEEDBACK_SUMMARY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__feedback_summary__descriptor) \
-    , 0, 0, 0,NULL }
+    , 0, 0, 0,NULL, 0,NULL }
+
+
+struct  Medexpress__V1__FeedbackComment
+{
+  ProtobufCMessage base;
+  char *order_id;
+  int32_t rating;
+  char *comment;
+  Google__Protobuf__Timestamp *submitted_at;
+};
+#define MEDEXPRESS__V1__FEEDBACK_COMMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&medexpress__v1__feedback_comment__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL }
 
 
 struct  Medexpress__V1__SupportSummary
@@ -931,6 +950,25 @@ Medexpress__V1__FeedbackSummary *
 void   medexpress__v1__feedback_summary__free_unpacked
                      (Medexpress__V1__FeedbackSummary *message,
                       ProtobufCAllocator *allocator);
+/* Medexpress__V1__FeedbackComment methods */
+void   medexpress__v1__feedback_comment__init
+                     (Medexpress__V1__FeedbackComment         *message);
+size_t medexpress__v1__feedback_comment__get_packed_size
+                     (const Medexpress__V1__FeedbackComment   *message);
+size_t medexpress__v1__feedback_comment__pack
+                     (const Medexpress__V1__FeedbackComment   *message,
+                      uint8_t             *out);
+size_t medexpress__v1__feedback_comment__pack_to_buffer
+                     (const Medexpress__V1__FeedbackComment   *message,
+                      ProtobufCBuffer     *buffer);
+Medexpress__V1__FeedbackComment *
+       medexpress__v1__feedback_comment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   medexpress__v1__feedback_comment__free_unpacked
+                     (Medexpress__V1__FeedbackComment *message,
+                      ProtobufCAllocator *allocator);
 /* Medexpress__V1__SupportSummary methods */
 void   medexpress__v1__support_summary__init
                      (Medexpress__V1__SupportSummary         *message);
@@ -1065,6 +1103,9 @@ typedef void (*Medexpress__V1__FeedbackSummary__ByRatingEntry_Closure)
 typedef void (*Medexpress__V1__FeedbackSummary_Closure)
                  (const Medexpress__V1__FeedbackSummary *message,
                   void *closure_data);
+typedef void (*Medexpress__V1__FeedbackComment_Closure)
+                 (const Medexpress__V1__FeedbackComment *message,
+                  void *closure_data);
 typedef void (*Medexpress__V1__SupportSummary_Closure)
                  (const Medexpress__V1__SupportSummary *message,
                   void *closure_data);
@@ -1180,6 +1221,7 @@ extern const ProtobufCMessageDescriptor medexpress__v1__delivery_performance__de
 extern const ProtobufCMessageDescriptor medexpress__v1__service_performance__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__feedback_summary__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__feedback_summary__by_rating_entry__descriptor;
+extern const ProtobufCMessageDescriptor medexpress__v1__feedback_comment__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__support_summary__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__export_compliance_report_request__descriptor;
 extern const ProtobufCMessageDescriptor medexpress__v1__csv_row__descriptor;
