@@ -74,9 +74,9 @@ extension AdminService {
         -> Medexpress_V1_AdminListOrdersResponse {
         _ = try context.requireCaller()
         let pageSize = try checkedPageSize(request.pageSize, maximum: Self.maxOrderPageSize, default: Self.defaultOrderPageSize)
-        let after = try PageToken(request.pageToken)
+        let after = try PageToken(request.pageToken, of: .order)
         var conditions = ["(created_at_us < $1 OR (created_at_us = $1 AND id < $2))"]
-        var parameters: [SQLValue] = [.integer(after?.createdAt ?? Int64.max), .text(after?.id ?? "")]
+        var parameters: [SQLValue] = [.integer(after?.at ?? Int64.max), .text(after?.id ?? "")]
         func parameter(_ value: SQLValue) -> String {
             parameters.append(value)
             return "$\(parameters.count)"
@@ -102,7 +102,7 @@ extension AdminService {
         var response = Medexpress_V1_AdminListOrdersResponse()
         response.orders = try rows.prefix(pageSize).map(Self.summary)
         if rows.count > pageSize, let last = rows.prefix(pageSize).last {
-            response.nextPageToken = PageToken(createdAt: try last.int64("created_at_us"), id: try last.string("id")).text
+            response.nextPageToken = PageToken(at: try last.int64("created_at_us"), id: try last.string("id")).text
         }
         return response
     }

@@ -27,7 +27,7 @@ extension AdminService {
         let pseudonyms = journey.vault.blindIndex
         try await auditRead(caller, context: context, action: "compliance_export.generated", detail: "from \(from) before \(before)")
         try await responses.write(.with { $0.line = ComplianceExport.header.joined(separator: ",") })
-        var after = PageToken(createdAt: from - 1, id: "")
+        var after = PageToken(at: from - 1, id: "")
         var sent = 0
         while sent < Self.maxExportRows {
             let cursor = after
@@ -205,7 +205,7 @@ enum ComplianceExport {
             LEFT JOIN prescriptions p ON p.order_id = o.id LEFT JOIN staff st ON st.id = p.prescriber_id
             WHERE (o.created_at_us > $1 OR (o.created_at_us = $1 AND o.id > $2)) AND o.created_at_us < $3
             ORDER BY o.created_at_us, o.id LIMIT $4
-            """, [.integer(cursor.createdAt), .text(cursor.id), .integer(before), .integer(Int64(limit))])
+            """, [.integer(cursor.at), .text(cursor.id), .integer(before), .integer(Int64(limit))])
         var lines: [String] = []
         var last: PageToken?
         for order in orders {
@@ -240,7 +240,7 @@ enum ComplianceExport {
                 placedDay.description, day(.approved), day(.dispatched), day(.delivered), String(try order.int64("flag_count")), body,
             ]
             lines.append(fields.map(csvField).joined(separator: ","))
-            last = PageToken(createdAt: placed, id: id)
+            last = PageToken(at: placed, id: id)
         }
         return (lines, last)
     }

@@ -49,7 +49,7 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
         -> Medexpress_V1_ListOrdersResponse {
         let caller = try context.requireCaller()
         let pageSize = try checkedPageSize(request.pageSize, maximum: Self.maxPageSize, default: Self.defaultPageSize)
-        let after = try PageToken(request.pageToken)
+        let after = try PageToken(request.pageToken, of: .order)
         let cipher = journey.vault.cipher
         let catalog = journey.catalog
         let customerID = caller.subjectID
@@ -59,14 +59,14 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
                 SELECT \(OrderRecord.columns) FROM orders
                 WHERE customer_id = $1 AND (created_at_us < $2 OR (created_at_us = $2 AND id < $3))
                 ORDER BY created_at_us DESC, id DESC LIMIT $4
-                """, [.text(customerID), .integer(after?.createdAt ?? Int64.max), .text(after?.id ?? ""),
+                """, [.text(customerID), .integer(after?.at ?? Int64.max), .text(after?.id ?? ""),
                       .integer(Int64(pageSize + 1))])
             var response = Medexpress_V1_ListOrdersResponse()
             for row in rows.prefix(pageSize) {
                 response.orders.append(try OrderRecord(row, cipher: cipher).message(in: tx, catalog: catalog, cipher: cipher))
             }
             if rows.count > pageSize, let last = rows.prefix(pageSize).last {
-                response.nextPageToken = PageToken(createdAt: try last.int64("created_at_us"), id: try last.string("id")).text
+                response.nextPageToken = PageToken(at: try last.int64("created_at_us"), id: try last.string("id")).text
             }
             return response
         }
@@ -238,29 +238,4 @@ func checkedPageSize(_ requested: Int32, maximum: Int, default defaultSize: Int)
         throw Status(.invalidArgument, "page_size: 1 to \(maximum) (0 for \(defaultSize))")
     }
     return requested == 0 ? defaultSize : Int(requested)
-}
-
-/// A list's page token: where the previous page ended ("<created_at_us>.<id>").
-struct PageToken {
-    let createdAt: Int64
-    let id: String
-
-    init(createdAt: Int64, id: String) {
-        self.createdAt = createdAt
-        self.id = id
-    }
-
-    /// The token `text` encodes; nil for an empty token; INVALID_ARGUMENT for one this server
-    /// did not give.
-    init?(_ text: String) throws(Status) {
-        if text.isEmpty { return nil }
-        let parts = text.split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, let createdAt = Int64(parts[0]), OpaqueID.isWellFormed(String(parts[1]), prefix: .order) else {
-            throw Status(.invalidArgument, "page_token: not a token this method gave")
-        }
-        self.createdAt = createdAt
-        id = String(parts[1])
-    }
-
-    var text: String { "\(createdAt).\(id)" }
 }

@@ -18,7 +18,7 @@ extension PrescriberService {
             throw Status(.invalidArgument, "page_size: 1 to \(Self.maxPageSize) (0 for \(Self.defaultPageSize))")
         }
         let pageSize = request.pageSize == 0 ? Self.defaultPageSize : Int(request.pageSize)
-        let after = try TicketPageToken(request.pageToken)
+        let after = try PageToken(request.pageToken, of: .ticket)
         let now = journey.clock()
         let cipher = journey.vault.cipher
         let dialect = journey.store.dialect
@@ -56,7 +56,7 @@ extension PrescriberService {
                                     in: tx, dialect: dialect)
             }
             if more, let last {
-                response.nextPageToken = TicketPageToken(at: last.escalatedAt ?? last.openedAt, id: last.id).text
+                response.nextPageToken = PageToken(at: last.escalatedAt ?? last.openedAt, id: last.id).text
             }
             return response
         }

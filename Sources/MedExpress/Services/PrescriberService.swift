@@ -28,7 +28,7 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
         -> Medexpress_V1_ListReviewQueueResponse {
         _ = try context.requireCaller()
         let pageSize = try checkedPageSize(request.pageSize, maximum: Self.maxPageSize, default: Self.defaultPageSize)
-        let after = try PageToken(request.pageToken)
+        let after = try PageToken(request.pageToken, of: .order)
         let catalog = journey.catalog
         let flaggedOnly = request.flaggedOnly
         return try await journey.store.read { tx in
@@ -39,7 +39,7 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
                 FROM orders o JOIN customers c ON c.id = o.customer_id
                 WHERE o.status = $1 AND (o.created_at_us > $2 OR (o.created_at_us = $2 AND o.id > $3)) AND ($4 = 0 OR o.flag_count > 0)
                 ORDER BY o.created_at_us, o.id LIMIT $5
-                """, [.integer(OrderMessages.stored(.pendingClinicalApproval)), .integer(after?.createdAt ?? Int64.min),
+                """, [.integer(OrderMessages.stored(.pendingClinicalApproval)), .integer(after?.at ?? Int64.min),
                       .text(after?.id ?? ""), .integer(flaggedOnly ? 1 : 0), .integer(Int64(pageSize + 1))])
             var response = Medexpress_V1_ListReviewQueueResponse()
             for row in rows.prefix(pageSize) {
@@ -58,7 +58,7 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
                 response.entries.append(entry)
             }
             if rows.count > pageSize, let last = rows.prefix(pageSize).last {
-                response.nextPageToken = PageToken(createdAt: try last.int64("created_at_us"), id: try last.string("id")).text
+                response.nextPageToken = PageToken(at: try last.int64("created_at_us"), id: try last.string("id")).text
             }
             return response
         }

@@ -60,7 +60,7 @@ extension SupportService {
         -> Medexpress_V1_ListComplaintsResponse {
         let caller = try context.requireCaller()
         let pageSize = try Self.pageSize(request.pageSize, default: Self.defaultCustomerPageSize)
-        let after = try ComplaintPageToken(request.pageToken)
+        let after = try PageToken(request.pageToken, of: .complaint)
         let cipher = journey.vault.cipher
         let customerID = caller.subjectID
         return try await journey.store.read { tx in
@@ -75,7 +75,7 @@ extension SupportService {
                 $0.message(with: try ComplaintRecord.evidence(of: $0.id, includingContent: false, in: tx, cipher: cipher))
             }
             if rows.count > pageSize, let last = complaints.last {
-                response.nextPageToken = ComplaintPageToken(at: last.filedAt, id: last.id).text
+                response.nextPageToken = PageToken(at: last.filedAt, id: last.id).text
             }
             return response
         }
@@ -87,7 +87,7 @@ extension SupportService {
         -> Medexpress_V1_ListComplaintsResponse {
         let caller = try context.requireCaller()
         let pageSize = try Self.pageSize(request.pageSize, default: Self.defaultStaffPageSize)
-        let after = try ComplaintPageToken(request.pageToken)
+        let after = try PageToken(request.pageToken, of: .complaint)
         let states = try request.states.map { state throws(Status) -> Int64 in
             guard let known = ComplaintState.allCases.first(where: { ComplaintRecord.message($0) == state }) else {
                 throw Status(.invalidArgument, "states: COMPLAINT_OPEN, EVIDENCE_REQUESTED or COMPLAINT_RESOLVED")
@@ -118,7 +118,7 @@ extension SupportService {
                 $0.message(with: try ComplaintRecord.evidence(of: $0.id, includingContent: false, in: tx, cipher: cipher))
             }
             if rows.count > pageSize, let last = complaints.last {
-                response.nextPageToken = ComplaintPageToken(at: last.filedAt, id: last.id).text
+                response.nextPageToken = PageToken(at: last.filedAt, id: last.id).text
             }
             if !complaints.isEmpty {
                 try AuditLog.append(AuditEntry(caller, at: now, method: Method.listComplaints.descriptor.path, resource: "",
@@ -412,28 +412,4 @@ extension SupportService {
             return complaint.message(with: try ComplaintRecord.evidence(of: complaint.id, includingContent: false, in: tx, cipher: cipher))
         }
     }
-}
-
-/// A complaint list's page token: where the previous page ended ("<filed at in µs>.<complaint id>").
-struct ComplaintPageToken {
-    let at: Int64
-    let id: String
-
-    init(at: Int64, id: String) {
-        self.at = at
-        self.id = id
-    }
-
-    /// The token `text` encodes; nil for an empty token; INVALID_ARGUMENT for one this server did not give.
-    init?(_ text: String) throws(Status) {
-        if text.isEmpty { return nil }
-        let parts = text.split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, let at = Int64(parts[0]), OpaqueID.isWellFormed(String(parts[1]), prefix: .complaint) else {
-            throw Status(.invalidArgument, "page_token: not a token this method gave")
-        }
-        self.at = at
-        id = String(parts[1])
-    }
-
-    var text: String { "\(at).\(id)" }
 }

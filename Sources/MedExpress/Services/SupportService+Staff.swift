@@ -11,7 +11,7 @@ extension SupportService {
         -> Medexpress_V1_ListTicketsResponse {
         let caller = try context.requireCaller()
         let pageSize = try Self.pageSize(request.pageSize, default: Self.defaultStaffPageSize)
-        let after = try TicketPageToken(request.pageToken)
+        let after = try PageToken(request.pageToken, of: .ticket)
         let states = try request.states.map { state throws(Status) -> Int64 in
             guard let known = TicketState.allCases.first(where: { TicketRecord.message($0) == state }) else {
                 throw Status(.invalidArgument, "states: TICKET_OPEN, TICKET_PENDING_CUSTOMER, TICKET_ESCALATED or TICKET_RESOLVED")
@@ -47,7 +47,7 @@ extension SupportService {
             var response = Medexpress_V1_ListTicketsResponse()
             response.tickets = tickets.map { $0.message() }
             if rows.count > pageSize, let last = tickets.last {
-                response.nextPageToken = TicketPageToken(at: last.openedAt, id: last.id).text
+                response.nextPageToken = PageToken(at: last.openedAt, id: last.id).text
             }
             if !tickets.isEmpty {
                 try AuditLog.append(AuditEntry(caller, at: now, method: Method.listTickets.descriptor.path, resource: "",

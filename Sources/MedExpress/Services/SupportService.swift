@@ -65,7 +65,7 @@ public struct SupportService: Medexpress_V1_SupportServiceProvider {
         -> Medexpress_V1_ListTicketsResponse {
         let caller = try context.requireCaller()
         let pageSize = try Self.pageSize(request.pageSize, default: Self.defaultCustomerPageSize)
-        let after = try TicketPageToken(request.pageToken)
+        let after = try PageToken(request.pageToken, of: .ticket)
         let cipher = journey.vault.cipher
         let customerID = caller.subjectID
         return try await journey.store.read { tx in
@@ -79,7 +79,7 @@ public struct SupportService: Medexpress_V1_SupportServiceProvider {
             var response = Medexpress_V1_ListTicketsResponse()
             response.tickets = tickets.map { $0.message() }
             if rows.count > pageSize, let last = tickets.last {
-                response.nextPageToken = TicketPageToken(at: last.openedAt, id: last.id).text
+                response.nextPageToken = PageToken(at: last.openedAt, id: last.id).text
             }
             return response
         }
@@ -116,30 +116,4 @@ public struct SupportService: Medexpress_V1_SupportServiceProvider {
         }
         return requested == 0 ? defaultSize : Int(requested)
     }
-}
-
-/// A ticket list's page token: where the previous page ended ("<instant in µs>.<ticket id>"),
-/// the instant being what the list is ordered by (opened, or escalated for prescribers).
-struct TicketPageToken {
-    let at: Int64
-    let id: String
-
-    init(at: Int64, id: String) {
-        self.at = at
-        self.id = id
-    }
-
-    /// The token `text` encodes; nil for an empty token; INVALID_ARGUMENT for one this server
-    /// did not give.
-    init?(_ text: String) throws(Status) {
-        if text.isEmpty { return nil }
-        let parts = text.split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, let at = Int64(parts[0]), OpaqueID.isWellFormed(String(parts[1]), prefix: .ticket) else {
-            throw Status(.invalidArgument, "page_token: not a token this method gave")
-        }
-        self.at = at
-        id = String(parts[1])
-    }
-
-    var text: String { "\(at).\(id)" }
 }
