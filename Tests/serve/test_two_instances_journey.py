@@ -49,6 +49,7 @@ UNITS = 3  # packs on the shelf
 MASTER_KEY = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
 PRESCRIBERS = ("priya", "piotr")
 PHARMACIST = "phoebe"
+ADMIN = "twin-admin"
 COURIER = "courier-twin"
 
 
@@ -150,6 +151,7 @@ def deployment(postgres_url, tmp_path_factory):
         secrets = {name: _add_staff(binary, data_dir, database, name, "PRESCRIBER", registration=f"700000{index}")
                    for index, name in enumerate(PRESCRIBERS, start=1)}
         secrets[PHARMACIST] = _add_staff(binary, data_dir, database, PHARMACIST, "PHARMACIST")
+        secrets[ADMIN] = _add_staff(binary, data_dir, database, ADMIN, "ADMIN")
         _run([binary, "service-account", "add", "--data-dir", str(data_dir), "--database", database, "--name", COURIER,
               "--role", "COURIER"], {"MEDEXPRESS_MASTER_KEY": MASTER_KEY})
         # A first: it makes the development CA and server certificate B then serves as well.
@@ -160,7 +162,8 @@ def deployment(postgres_url, tmp_path_factory):
         assert servers[0].endpoint.port != servers[1].endpoint.port
         deployment = Deployment(protos, data_dir, servers)
         # Each member of staff signs in once, on one instance; the token serves on both.
-        for username, server in ((PRESCRIBERS[0], servers[0]), (PRESCRIBERS[1], servers[1]), (PHARMACIST, servers[1])):
+        for username, server in ((PRESCRIBERS[0], servers[0]), (PRESCRIBERS[1], servers[1]), (PHARMACIST, servers[1]),
+                                 (ADMIN, servers[0])):
             stub = protos.auth_pb2_grpc.AuthServiceStub(deployment.channel(server, username))
             session = sign_in(protos, stub, username, PASSWORD, secrets[username])
             deployment.bearers[username] = (("authorization", f"Bearer {session.access_token}"),)
@@ -460,3 +463,29 @@ def test_a_watch_on_one_instance_sees_every_change_made_through_the_other(deploy
     last = received[-1][1].order
     assert last.status == common.DELIVERED and last.tracking_number == shipment.tracking_number, report
     print(f"\ncross-instance WatchOrder: {transcript()}")
+
+
+def test_the_dashboard_on_one_instance_sees_an_order_placed_and_approved_through_the_other(deployment):
+    """AdminService.WatchOrders on A: its snapshot, then the changes made through B (the order
+    placed, the prescription issued) as they happen."""
+    protos = deployment.protos
+    a, b = deployment.a, deployment.b
+    dashboard = protos.admin_pb2_grpc.AdminServiceStub(deployment.channel(a, ADMIN)).WatchOrders(
+        protos.admin_pb2.WatchOrdersRequest(), metadata=deployment.bearers[ADMIN], timeout=30)
+    first = next(dashboard)
+    assert first.WhichOneof("update") == "snapshot", first
+    inventory = protos.pharmacy_pb2_grpc.PharmacyServiceStub(deployment.channel(b, PHARMACIST))
+    order_id, product, _ = place_order(deployment, "dash", first=1)
+    inventory.ReceiveStock(protos.pharmacy_pb2.ReceiveStockRequest(request_id=f"stock-{order_id}", product_id=product, quantity=1,
+                                                                   reference="dash"), metadata=deployment.bearers[PHARMACIST], timeout=TIMEOUT)
+    protos.prescriber_pb2_grpc.PrescriberServiceStub(deployment.channel(b, PRESCRIBERS[1])).Approve(
+        protos.prescriber_pb2.ApproveRequest(request_id=f"approve-{order_id}", order_id=order_id),
+        metadata=deployment.bearers[PRESCRIBERS[1]], timeout=TIMEOUT)
+    seen = []
+    for update in dashboard:
+        if update.WhichOneof("update") == "change" and update.change.order.order_id == order_id:
+            seen.append(update.change.action)
+            if update.change.action == "prescription.issued":
+                break
+    dashboard.cancel()
+    assert seen[0] == "order.placed" and seen[-1] == "prescription.issued", seen
