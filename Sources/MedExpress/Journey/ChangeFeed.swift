@@ -25,8 +25,13 @@ public final class ChangeFeed: Sendable {
     static let batchSize = 200
 
     let store: any StoreEngine
-    /// Bumped at every wake-up; a waiting stream returns when it changes.
-    private let generation = Mutex<UInt64>(0)
+    /// Wake-ups seen so far, and the streams waiting for the next one.
+    private struct Waiting {
+        var generation: UInt64 = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var lastWaiter = 0
+    }
+    private let waiting = Mutex(Waiting())
     /// The task reading the store's wake-ups, started by the first stream that waits.
     private let listening = Mutex<Task<Void, Never>?>(nil)
 
@@ -48,7 +53,12 @@ public final class ChangeFeed: Sendable {
             task = Task.detached { [weak self] in
                 for await _ in wakeUps {
                     guard let self else { return }
-                    self.generation.withLock { $0 &+= 1 }
+                    let woken = self.waiting.withLock { state in
+                        state.generation &+= 1
+                        defer { state.waiters = [:] }
+                        return Array(state.waiters.values)
+                    }
+                    for waiter in woken { waiter.resume() }
                 }
             }
         }
@@ -59,7 +69,30 @@ public final class ChangeFeed: Sendable {
         try await store.read { tx in try tx.query("SELECT last_seq FROM audit_head WHERE id = 1").first?.int64("last_seq") ?? 0 }
     }
 
-    /// Changes after `cursor` whose action starts with one of `prefixes`, oldest first.
+    /// The next changes after `cursor` whose action starts with one of `prefixes`, oldest first,
+    /// waiting until there are some; moves `cursor` past what was read.
+    public func next(after cursor: inout Int64, actionPrefixes prefixes: [String]) async throws -> [Change] {
+        while true {
+            try Task.checkCancellation()
+            let seen = generation
+            let (changes, next) = try await self.changes(after: cursor, actionPrefixes: prefixes)
+            let readNothing = next == cursor
+            cursor = next
+            if !changes.isEmpty { return changes }
+            // A batch of other changes: read on at once; nothing at all: wait for a commit.
+            if readNothing { try await wait(since: seen) }
+        }
+    }
+
+    /// Wake-ups seen so far: taken before reading changes, and given to `wait(since:)` after, so
+    /// a commit between the two is not slept through.
+    public var generation: UInt64 {
+        startListening()
+        return waiting.withLock { $0.generation }
+    }
+
+    /// Changes after `cursor` whose action starts with one of `prefixes`, oldest first, and the
+    /// cursor past what was read (matching or not).
     public func changes(after cursor: Int64, actionPrefixes prefixes: [String]) async throws -> (changes: [Change], cursor: Int64) {
         let rows = try await store.read { tx in
             try tx.query("SELECT seq, actor, resource, action, at_us FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -77,17 +110,37 @@ public final class ChangeFeed: Sendable {
         return (changes, last)
     }
 
-    /// Returns after a commit in this process or the poll interval, whichever is first; throws
+    /// Returns once a change wake-up came after `seen` (at once if one already has), or after the
+    /// poll interval, whichever is first; a waiting stream costs nothing until then. Throws
     /// CancellationError when the stream's task is cancelled.
-    public func wait() async throws {
+    public func wait(since seen: UInt64) async throws {
         startListening()
-        let seen = generation.withLock { $0 }
-        let step: Duration = .milliseconds(20)
-        var waited: Duration = .zero
-        while waited < Self.pollInterval {
-            try await Task.sleep(for: step)
-            waited += step
-            if generation.withLock({ $0 }) != seen { return }
+        let id = waiting.withLock { state in
+            state.lastWaiter += 1
+            return state.lastWaiter
         }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: Self.pollInterval)
+            self?.resume(id)
+        }
+        defer { timer.cancel() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = waiting.withLock { state -> Bool in
+                    // Woken or cancelled before it could wait: no need to.
+                    if state.generation != seen || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            resume(id)
+        }
+        try Task.checkCancellation()
+    }
+
+    private func resume(_ id: Int) {
+        waiting.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
     }
 }

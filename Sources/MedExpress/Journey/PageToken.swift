@@ -27,3 +27,12 @@ struct PageToken {
 
     var text: String { "\(at).\(id)" }
 }
+
+/// The page size a list call asked for: 0 means the method's default; more than its maximum is
+/// INVALID_ARGUMENT naming `page_size`.
+func checkedPageSize(_ requested: Int32, maximum: Int, default defaultSize: Int) throws(Status) -> Int {
+    guard (0...maximum).contains(Int(requested)) else {
+        throw Status(.invalidArgument, "page_size: 1 to \(maximum) (0 for \(defaultSize))")
+    }
+    return requested == 0 ? defaultSize : Int(requested)
+}

@@ -52,8 +52,7 @@ extension AdminService {
         }
         try await responses.write(.with { $0.update = .snapshot(snapshot) })
         while !Task.isCancelled {
-            let (changes, next) = try await feed.changes(after: cursor, actionPrefixes: Self.orderActions)
-            cursor = next
+            let changes = try await feed.next(after: &cursor, actionPrefixes: Self.orderActions)
             for change in changes where change.resource.hasPrefix(OpaqueID.Prefix.order.rawValue) {
                 let summary = try await store.read { tx in
                     try tx.query("SELECT \(Self.summaryColumns) FROM orders WHERE id = $1", [.text(change.resource)]).first.map(Self.summary)
@@ -66,7 +65,6 @@ extension AdminService {
                 update.at = Timestamps.timestamp(microseconds: change.atMicroseconds)
                 try await responses.write(.with { $0.update = .change(update) })
             }
-            if changes.isEmpty { try await feed.wait() }
         }
     }
 

@@ -9,7 +9,7 @@ extension AuthService {
     /// An administrator cannot disable themself (the last administrator would lock everyone out).
     public func disableStaff(_ request: Medexpress_V1_DisableStaffRequest, context: ServerContext) async throws -> Medexpress_V1_StaffMember {
         let caller = try context.requireCaller()
-        try Self.checkRequestID(request.requestId)
+        try Idempotency.check(request.requestId)
         guard !request.staffId.isEmpty else { throw Status(.invalidArgument, "staff_id: which member of staff is needed") }
         guard request.staffId != caller.subjectID else {
             throw Status(.failedPrecondition, "you cannot disable your own account: ask another administrator")
@@ -56,7 +56,7 @@ extension AuthService {
     public func verifyCustomerIdentity(_ request: Medexpress_V1_VerifyCustomerIdentityRequest, context: ServerContext) async throws
         -> Medexpress_V1_VerifyCustomerIdentityResponse {
         let caller = try context.requireCaller()
-        try Self.checkRequestID(request.requestId)
+        try Idempotency.check(request.requestId)
         guard request.outcome == .verified || request.outcome == .failed else {
             throw Status(.invalidArgument, "outcome: VERIFIED or FAILED")
         }
@@ -104,12 +104,6 @@ extension AuthService {
                                 in: tx, dialect: dialect)
         }
         return response
-    }
-
-    static func checkRequestID(_ requestID: String) throws(Status) {
-        guard !requestID.isEmpty, requestID.utf8.count <= 128 else {
-            throw Status(.invalidArgument, "request_id: an idempotency key of 1 to 128 characters is needed")
-        }
     }
 
     static func staffMember(_ row: SQLRow, cipher: FieldCipher) throws -> Medexpress_V1_StaffMember {

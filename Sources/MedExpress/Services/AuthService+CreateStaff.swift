@@ -9,7 +9,7 @@ extension AuthService {
     /// for retries of the same request_id is sealed like any secret.
     public func createStaff(_ request: Medexpress_V1_CreateStaffRequest, context: ServerContext) async throws -> Medexpress_V1_CreateStaffResponse {
         let caller = try context.requireCaller()
-        try Self.checkRequestID(request.requestId)
+        try Idempotency.check(request.requestId)
         guard let authority = staffAuthority else {
             throw Status(.failedPrecondition, "this server holds no key of the staff CA: add staff with `medexpress staff add` where it is")
         }

@@ -51,7 +51,7 @@ public struct AuthService: Medexpress_V1_AuthServiceProvider {
 
     public func registerCustomer(_ request: Medexpress_V1_RegisterCustomerRequest, context: ServerContext) async throws
         -> Medexpress_V1_RegisterCustomerResponse {
-        try Self.checkRequestID(request.requestId)
+        try Idempotency.check(request.requestId)
         let now = clock()
         let details = try CustomerDetails(request, today: Self.utcDate(microseconds: now))
         let address = SignInThrottle.host(of: context.peer.address)

@@ -40,14 +40,12 @@ public struct CourierService: Medexpress_V1_CourierServiceProvider {
             if let instruction = try await instruction(orderID, cipher: cipher, fromSnapshot: true) { try await responses.write(instruction) }
         }
         while !Task.isCancelled {
-            let (changes, next) = try await feed.changes(after: cursor, actionPrefixes: ["order.dispatched"])
-            cursor = next
+            let changes = try await feed.next(after: &cursor, actionPrefixes: ["order.dispatched"])
             for change in changes {
                 if let instruction = try await instruction(change.resource, cipher: cipher, fromSnapshot: false) {
                     try await responses.write(instruction)
                 }
             }
-            if changes.isEmpty { try await feed.wait() }
         }
     }
 

@@ -75,10 +75,7 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
     public func cancelOrder(_ request: Medexpress_V1_CancelOrderRequest, context: ServerContext) async throws -> Medexpress_V1_Order {
         let caller = try context.requireCaller()
         try Idempotency.check(request.requestId)
-        let reason = request.reason.trimmingWhitespace
-        guard reason.count <= Self.maxReasonCharacters else {
-            throw Status(.invalidArgument, "reason: at most \(Self.maxReasonCharacters) characters")
-        }
+        let reason = try checkedText(request.reason, field: "reason", maxCharacters: Self.maxReasonCharacters, required: false)
         let customerID = caller.subjectID
         let now = journey.clock()
         let cipher = journey.vault.cipher
@@ -111,10 +108,7 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
         -> Medexpress_V1_Order {
         let caller = try context.requireCaller()
         try Idempotency.check(request.requestId)
-        let text = request.message.trimmingWhitespace
-        guard !text.isEmpty, text.count <= PrescriberService.maxTextCharacters else {
-            throw Status(.invalidArgument, "message: the answer for the prescriber, 1 to \(PrescriberService.maxTextCharacters) characters")
-        }
+        let text = try checkedText(request.message, field: "message", maxCharacters: PrescriberService.maxTextCharacters)
         let customerID = caller.subjectID
         let now = journey.clock()
         let cipher = journey.vault.cipher
@@ -154,8 +148,7 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
         })
         let final: Set<Medexpress_V1_OrderStatus> = [.delivered, .rejected, .returned, .cancelled]
         while !final.contains(current.status) && !Task.isCancelled {
-            let (changes, next) = try await feed.changes(after: cursor, actionPrefixes: ["order.", "prescription.", "dispensing.", "payment."])
-            cursor = next
+            let changes = try await feed.next(after: &cursor, actionPrefixes: ["order.", "prescription.", "dispensing.", "payment."])
             if changes.contains(where: { $0.resource == current.id }) {
                 let updated = try await order(current.id, ownedBy: caller.subjectID)
                 // One update per status change, oldest first, however many happened since the last look.
@@ -169,7 +162,6 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
                 if newChanges.isEmpty && updated != current { try await responses.write(.with { $0.order = updated }) }
                 current = updated
             }
-            if changes.isEmpty { try await feed.wait() }
         }
     }
 
@@ -177,10 +169,7 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
         let caller = try context.requireCaller()
         try Idempotency.check(request.requestId)
         guard (1...5).contains(request.rating) else { throw Status(.invalidArgument, "rating: 1 (poor) to 5 (excellent)") }
-        let comment = request.comment.trimmingWhitespace
-        guard comment.count <= PrescriberService.maxTextCharacters else {
-            throw Status(.invalidArgument, "comment: at most \(PrescriberService.maxTextCharacters) characters")
-        }
+        let comment = try checkedText(request.comment, field: "comment", maxCharacters: PrescriberService.maxTextCharacters, required: false)
         let customerID = caller.subjectID
         let now = journey.clock()
         let cipher = journey.vault.cipher
@@ -229,13 +218,4 @@ public struct OrderService: Medexpress_V1_OrderServiceProvider {
             try OrderRecord.require(id, ownedBy: customerID, in: tx, cipher: cipher).message(in: tx, catalog: catalog, cipher: cipher)
         }
     }
-}
-
-/// The page size a list call asked for: 0 means the method's default; more than its maximum is
-/// INVALID_ARGUMENT naming `page_size`.
-func checkedPageSize(_ requested: Int32, maximum: Int, default defaultSize: Int) throws(Status) -> Int {
-    guard (0...maximum).contains(Int(requested)) else {
-        throw Status(.invalidArgument, "page_size: 1 to \(maximum) (0 for \(defaultSize))")
-    }
-    return requested == 0 ? defaultSize : Int(requested)
 }

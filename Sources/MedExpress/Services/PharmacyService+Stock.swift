@@ -5,6 +5,10 @@ import Store
 import Trust
 
 extension PharmacyService {
+    /// The longest delivery-note reference and stock-change reason kept.
+    static let maxReferenceCharacters = 200
+    static let maxReasonCharacters = 500
+
     public func listInventory(_ request: Medexpress_V1_ListInventoryRequest, context: ServerContext) async throws
         -> Medexpress_V1_ListInventoryResponse {
         _ = try context.requireCaller()
@@ -20,10 +24,7 @@ extension PharmacyService {
         guard (1...Inventory.maxMovement).contains(Int(request.quantity)) else {
             throw Status(.invalidArgument, "quantity: 1 to \(Inventory.maxMovement) packs")
         }
-        let reference = request.reference.trimmingWhitespace
-        guard !reference.isEmpty, reference.count <= 200 else {
-            throw Status(.invalidArgument, "reference: the wholesaler's delivery note or invoice number (1 to 200 characters)")
-        }
+        let reference = try checkedText(request.reference, field: "reference", maxCharacters: Self.maxReferenceCharacters)
         return try await stockStep(request.requestId, product: product, caller: caller, method: Method.receiveStock.descriptor.path,
                                    requestBytes: request.encoded()) { tx, now in
             try Inventory.receive(product, quantity: Int(request.quantity), reference: reference, actor: caller.subjectID, now: now, in: tx)
@@ -40,10 +41,7 @@ extension PharmacyService {
         guard request.lowStockThreshold <= Int32(Inventory.maxMovement) else {
             throw Status(.invalidArgument, "low_stock_threshold: at most \(Inventory.maxMovement) (negative leaves it unchanged)")
         }
-        let reason = request.reason.trimmingWhitespace
-        guard !reason.isEmpty, reason.count <= 500 else {
-            throw Status(.invalidArgument, "reason: why the stock changes (breakage, expiry, count), 1 to 500 characters")
-        }
+        let reason = try checkedText(request.reason, field: "reason", maxCharacters: Self.maxReasonCharacters)
         let threshold = request.lowStockThreshold >= 0 ? Int(request.lowStockThreshold) : nil
         return try await stockStep(request.requestId, product: product, caller: caller, method: Method.adjustStock.descriptor.path,
                                    requestBytes: request.encoded()) { tx, now in
@@ -64,8 +62,7 @@ extension PharmacyService {
         let now = journey.clock()
         for item in low { try await responses.write(Self.alert(item, at: now, fromSnapshot: true)) }
         while !Task.isCancelled {
-            let (changes, next) = try await feed.changes(after: cursor, actionPrefixes: ["stock.", "prescription.issued", "dispensing.started"])
-            cursor = next
+            let changes = try await feed.next(after: &cursor, actionPrefixes: ["stock.", "prescription.issued", "dispensing.started"])
             for change in changes {
                 // Only changes that lower what is available can raise an alert.
                 let item = try await journey.store.read { tx -> Medexpress_V1_InventoryItem? in
@@ -81,7 +78,6 @@ extension PharmacyService {
                 }
                 if let item, item.low { try await responses.write(Self.alert(item, at: change.atMicroseconds, fromSnapshot: false)) }
             }
-            if changes.isEmpty { try await feed.wait() }
         }
     }
 

@@ -41,13 +41,11 @@ public struct PharmacyService: Medexpress_V1_PharmacyServiceProvider {
             try await send(orderID, fromSnapshot: true, caller: caller, responses: responses, method: Method.streamPrescriptions.descriptor.path)
         }
         while !Task.isCancelled {
-            let (changes, next) = try await feed.changes(after: cursor, actionPrefixes: ["prescription.issued"])
-            cursor = next
+            let changes = try await feed.next(after: &cursor, actionPrefixes: ["prescription.issued"])
             for change in changes {
                 try await send(change.resource, fromSnapshot: false, caller: caller, responses: responses,
                                method: Method.streamPrescriptions.descriptor.path)
             }
-            if changes.isEmpty { try await feed.wait() }
         }
     }
 

@@ -12,7 +12,7 @@ extension PrescriberService {
     /// canonical encoding and stored; the payment capture is queued. Rules advised; this decides.
     public func approve(_ request: Medexpress_V1_ApproveRequest, context: ServerContext) async throws -> Medexpress_V1_ApproveResponse {
         let caller = try context.requireCaller()
-        let directions = try Self.text(request.directions, field: "directions", required: false)
+        let directions = try checkedText(request.directions, field: "directions", maxCharacters: PrescriberService.maxTextCharacters, required: false)
         let catalog = journey.catalog
         let cipher = journey.vault.cipher
         let outbox = outbox

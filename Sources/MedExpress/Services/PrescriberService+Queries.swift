@@ -68,7 +68,7 @@ extension PrescriberService {
         -> Medexpress_V1_AnswerQueryResponse {
         let caller = try context.requireCaller()
         try Idempotency.check(request.requestId)
-        let answer = try Self.text(request.answer, field: "answer", required: true)
+        let answer = try checkedText(request.answer, field: "answer", maxCharacters: PrescriberService.maxTextCharacters, required: true)
         let now = journey.clock()
         let cipher = journey.vault.cipher
         let dialect = journey.store.dialect

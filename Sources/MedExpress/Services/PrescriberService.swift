@@ -94,7 +94,7 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
         guard Self.weightRangeKilograms.contains(request.weightKg) else {
             throw Status(.invalidArgument, "weight_kg: the weight confirmed, \(Int(Self.weightRangeKilograms.lowerBound)) to \(Int(Self.weightRangeKilograms.upperBound)) kg")
         }
-        let notes = try Self.text(request.notes, field: "notes", required: false)
+        let notes = try checkedText(request.notes, field: "notes", maxCharacters: PrescriberService.maxTextCharacters, required: false)
         let now = journey.clock()
         let cipher = journey.vault.cipher
         let dialect = journey.store.dialect
@@ -143,7 +143,7 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
 
     public func reject(_ request: Medexpress_V1_RejectRequest, context: ServerContext) async throws -> Medexpress_V1_Order {
         let caller = try context.requireCaller()
-        let reason = try Self.text(request.reason, field: "reason", required: true)
+        let reason = try checkedText(request.reason, field: "reason", maxCharacters: PrescriberService.maxTextCharacters, required: true)
         return try await decide(request.requestId, orderID: request.orderId, caller: caller, method: Method.reject.descriptor.path,
                                 requestBytes: request.encoded()) { order, tx, now in
             _ = try order.transition(.reject, actor: caller.subjectID, reason: "not prescribed: \(reason)", now: now, in: tx)
@@ -161,7 +161,7 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
     public func requestInformation(_ request: Medexpress_V1_RequestInformationRequest, context: ServerContext) async throws
         -> Medexpress_V1_Order {
         let caller = try context.requireCaller()
-        let message = try Self.text(request.message, field: "message", required: true)
+        let message = try checkedText(request.message, field: "message", maxCharacters: PrescriberService.maxTextCharacters, required: true)
         let cipher = journey.vault.cipher
         return try await decide(request.requestId, orderID: request.orderId, caller: caller,
                                 method: Method.requestInformation.descriptor.path, requestBytes: request.encoded()) { order, tx, now in
@@ -189,12 +189,5 @@ public struct PrescriberService: Medexpress_V1_PrescriberServiceProvider {
         return try await journey.store.read { tx in
             try OrderRecord.require(id, ownedBy: nil, in: tx, cipher: cipher).message(in: tx, catalog: catalog, cipher: cipher)
         }
-    }
-
-    static func text(_ value: String, field: String, required: Bool) throws(Status) -> String {
-        let trimmed = value.trimmingWhitespace
-        if required && trimmed.isEmpty { throw Status(.invalidArgument, "\(field): is empty") }
-        guard trimmed.count <= maxTextCharacters else { throw Status(.invalidArgument, "\(field): at most \(maxTextCharacters) characters") }
-        return trimmed
     }
 }

@@ -79,7 +79,7 @@ extension SupportService {
         guard message.ticketId.isEmpty || message.ticketId == ticketID else {
             throw Status(.invalidArgument, "ticket_id: a chat stays on the ticket its first message named")
         }
-        let text = try Self.text(message.text, field: "text", maxCharacters: TicketRecord.maxTextCharacters)
+        let text = try checkedText(message.text, field: "text", maxCharacters: TicketRecord.maxTextCharacters)
         let customerID: String? = caller.role == .customer ? caller.subjectID : nil
         let now = journey.clock()
         let cipher = journey.vault.cipher
@@ -115,14 +115,16 @@ extension SupportService {
                 pending = false
             }
             if finishing { return }
+            let seen = feed.generation
             let (changes, next) = try await feed.changes(after: cursor, actionPrefixes: ["ticket."])
+            let readNothing = next == cursor
             cursor = next
             if changes.contains(where: { $0.resource == ticketID }) {
                 pending = true
-            } else if changes.isEmpty {
+            } else if readNothing {
                 // Whichever comes first: a commit, or the client half-closing (not a commit).
                 try await withThrowingTaskGroup(of: Void.self) { waiting in
-                    waiting.addTask { try await feed.wait() }
+                    waiting.addTask { try await feed.wait(since: seen) }
                     waiting.addTask { try await halfClosed.wait() }
                     _ = try await waiting.next()
                     waiting.cancelAll()
@@ -176,7 +178,7 @@ extension SupportService {
     /// Opens a ticket from a customer's first chat message (channel CHAT, category OTHER, the
     /// subject the message's start); returns its id.
     private func openFromChat(_ text: String, by caller: Caller, customerID: String, now: Int64) async throws -> String {
-        let body = try Self.text(text, field: "text", maxCharacters: TicketRecord.maxTextCharacters)
+        let body = try checkedText(text, field: "text", maxCharacters: TicketRecord.maxTextCharacters)
         let subject = "Chat: " + String(body.prefix(TicketRecord.maxSubjectCharacters - 6))
         let cipher = journey.vault.cipher
         let dialect = journey.store.dialect

@@ -24,7 +24,7 @@ extension SupportService {
         guard Self.complaintReasons.contains(reason) else {
             throw Status(.invalidArgument, "reason: \(Self.complaintReasons.map(\.protoName).joined(separator: ", "))")
         }
-        let description = try Self.text(request.description, field: "description", maxCharacters: ComplaintRecord.maxTextCharacters)
+        let description = try checkedText(request.description, field: "description", maxCharacters: ComplaintRecord.maxTextCharacters)
         let customerID = caller.subjectID
         let now = journey.clock()
         let cipher = journey.vault.cipher
@@ -59,7 +59,7 @@ extension SupportService {
     public func listMyComplaints(_ request: Medexpress_V1_ListMyComplaintsRequest, context: ServerContext) async throws
         -> Medexpress_V1_ListComplaintsResponse {
         let caller = try context.requireCaller()
-        let pageSize = try Self.pageSize(request.pageSize, default: Self.defaultCustomerPageSize)
+        let pageSize = try checkedPageSize(request.pageSize, maximum: Self.maxPageSize, default: Self.defaultCustomerPageSize)
         let after = try PageToken(request.pageToken, of: .complaint)
         let cipher = journey.vault.cipher
         let customerID = caller.subjectID
@@ -86,7 +86,7 @@ extension SupportService {
     public func listComplaints(_ request: Medexpress_V1_ListComplaintsRequest, context: ServerContext) async throws
         -> Medexpress_V1_ListComplaintsResponse {
         let caller = try context.requireCaller()
-        let pageSize = try Self.pageSize(request.pageSize, default: Self.defaultStaffPageSize)
+        let pageSize = try checkedPageSize(request.pageSize, maximum: Self.maxPageSize, default: Self.defaultStaffPageSize)
         let after = try PageToken(request.pageToken, of: .complaint)
         let states = try request.states.map { state throws(Status) -> Int64 in
             guard let known = ComplaintState.allCases.first(where: { ComplaintRecord.message($0) == state }) else {
@@ -153,7 +153,7 @@ extension SupportService {
         -> Medexpress_V1_Complaint {
         let caller = try context.requireCaller()
         try Idempotency.check(request.requestId)
-        let message = try Self.text(request.message, field: "message", maxCharacters: ComplaintRecord.maxTextCharacters)
+        let message = try checkedText(request.message, field: "message", maxCharacters: ComplaintRecord.maxTextCharacters)
         let now = journey.clock()
         let cipher = journey.vault.cipher
         let dialect = journey.store.dialect
@@ -278,7 +278,7 @@ extension SupportService {
         guard [.fullRefund, .partialRefund, .replacement, .noAction].contains(outcome) else {
             throw Status(.invalidArgument, "outcome: FULL_REFUND, PARTIAL_REFUND, REPLACEMENT or NO_ACTION")
         }
-        let note = try Self.text(request.note, field: "note", maxCharacters: ComplaintRecord.maxTextCharacters)
+        let note = try checkedText(request.note, field: "note", maxCharacters: ComplaintRecord.maxTextCharacters)
         let asked = request.refund?.minorUnits ?? 0
         if outcome == .partialRefund {
             guard asked > 0 else { throw Status(.invalidArgument, "refund: a partial refund needs an amount above zero") }

@@ -10,7 +10,7 @@ extension SupportService {
     public func listTickets(_ request: Medexpress_V1_ListTicketsRequest, context: ServerContext) async throws
         -> Medexpress_V1_ListTicketsResponse {
         let caller = try context.requireCaller()
-        let pageSize = try Self.pageSize(request.pageSize, default: Self.defaultStaffPageSize)
+        let pageSize = try checkedPageSize(request.pageSize, maximum: Self.maxPageSize, default: Self.defaultStaffPageSize)
         let after = try PageToken(request.pageToken, of: .ticket)
         let states = try request.states.map { state throws(Status) -> Int64 in
             guard let known = TicketState.allCases.first(where: { TicketRecord.message($0) == state }) else {
@@ -68,8 +68,8 @@ extension SupportService {
             throw Status(.invalidArgument, "channel: PHONE or EMAIL (the contact form and chat come from the customer)")
         }
         let category = try Self.category(request.category)
-        let subject = try Self.text(request.subject, field: "subject", maxCharacters: TicketRecord.maxSubjectCharacters)
-        let text = try Self.text(request.message, field: "message", maxCharacters: TicketRecord.maxTextCharacters)
+        let subject = try checkedText(request.subject, field: "subject", maxCharacters: TicketRecord.maxSubjectCharacters)
+        let text = try checkedText(request.message, field: "message", maxCharacters: TicketRecord.maxTextCharacters)
         let customerID = request.customerId
         let now = journey.clock()
         let cipher = journey.vault.cipher
@@ -139,7 +139,7 @@ extension SupportService {
         switch request.body {
         case .text(let text):
             template = nil
-            written = try Self.text(text, field: "text", maxCharacters: TicketRecord.maxTextCharacters)
+            written = try checkedText(text, field: "text", maxCharacters: TicketRecord.maxTextCharacters)
         case .template(let name):
             do {
                 template = try SupportTemplate(named: name)
@@ -185,7 +185,7 @@ extension SupportService {
         guard target == .escalateToPrescriber || target == .escalateToPharmacy else {
             throw Status(.invalidArgument, "target: ESCALATE_TO_PRESCRIBER or ESCALATE_TO_PHARMACY")
         }
-        let note = try Self.text(request.note, field: "note", maxCharacters: TicketRecord.maxTextCharacters)
+        let note = try checkedText(request.note, field: "note", maxCharacters: TicketRecord.maxTextCharacters)
         let cipher = journey.vault.cipher
         return try await change(request.requestId, ticketID: request.ticketId, caller: caller, method: Method.escalate.descriptor,
                                 requestBytes: request.encoded()) { ticket, tx, now in
@@ -197,7 +197,7 @@ extension SupportService {
     /// Resolves the ticket; how is kept as an internal message.
     public func resolveTicket(_ request: Medexpress_V1_ResolveTicketRequest, context: ServerContext) async throws -> Medexpress_V1_Ticket {
         let caller = try context.requireCaller()
-        let resolution = try Self.text(request.resolution, field: "resolution", maxCharacters: TicketRecord.maxTextCharacters)
+        let resolution = try checkedText(request.resolution, field: "resolution", maxCharacters: TicketRecord.maxTextCharacters)
         let cipher = journey.vault.cipher
         return try await change(request.requestId, ticketID: request.ticketId, caller: caller, method: Method.resolveTicket.descriptor,
                                 requestBytes: request.encoded()) { ticket, tx, now in

@@ -33,8 +33,8 @@ public struct SupportService: Medexpress_V1_SupportServiceProvider {
         let caller = try context.requireCaller()
         try Idempotency.check(request.requestId)
         let category = try Self.category(request.category)
-        let subject = try Self.text(request.subject, field: "subject", maxCharacters: TicketRecord.maxSubjectCharacters)
-        let text = try Self.text(request.message, field: "message", maxCharacters: TicketRecord.maxTextCharacters)
+        let subject = try checkedText(request.subject, field: "subject", maxCharacters: TicketRecord.maxSubjectCharacters)
+        let text = try checkedText(request.message, field: "message", maxCharacters: TicketRecord.maxTextCharacters)
         let customerID = caller.subjectID
         let now = journey.clock()
         let cipher = journey.vault.cipher
@@ -64,7 +64,7 @@ public struct SupportService: Medexpress_V1_SupportServiceProvider {
     public func listMyTickets(_ request: Medexpress_V1_ListMyTicketsRequest, context: ServerContext) async throws
         -> Medexpress_V1_ListTicketsResponse {
         let caller = try context.requireCaller()
-        let pageSize = try Self.pageSize(request.pageSize, default: Self.defaultCustomerPageSize)
+        let pageSize = try checkedPageSize(request.pageSize, maximum: Self.maxPageSize, default: Self.defaultCustomerPageSize)
         let after = try PageToken(request.pageToken, of: .ticket)
         let cipher = journey.vault.cipher
         let customerID = caller.subjectID
@@ -94,26 +94,10 @@ public struct SupportService: Medexpress_V1_SupportServiceProvider {
         }
     }
 
-    /// `value` trimmed: INVALID_ARGUMENT when empty or longer than `maxCharacters`.
-    static func text(_ value: String, field: String, maxCharacters: Int) throws(Status) -> String {
-        let trimmed = value.trimmingWhitespace
-        guard !trimmed.isEmpty, trimmed.count <= maxCharacters else {
-            throw Status(.invalidArgument, "\(field): 1 to \(maxCharacters) characters")
-        }
-        return trimmed
-    }
-
     static func category(_ category: Medexpress_V1_TicketCategory) throws(Status) -> Medexpress_V1_TicketCategory {
         switch category {
         case .ticketDelivery, .ticketSideEffects, .ticketOrder, .ticketOther: return category
         default: throw Status(.invalidArgument, "category: TICKET_DELIVERY, TICKET_SIDE_EFFECTS, TICKET_ORDER or TICKET_OTHER")
         }
-    }
-
-    static func pageSize(_ requested: Int32, default defaultSize: Int) throws(Status) -> Int {
-        guard (0...Int32(maxPageSize)).contains(requested) else {
-            throw Status(.invalidArgument, "page_size: 1 to \(maxPageSize) (0 for \(defaultSize))")
-        }
-        return requested == 0 ? defaultSize : Int(requested)
     }
 }
